@@ -1,0 +1,46 @@
+import type { Alert } from '../alerts/alert';
+import type { DeliveryOutcome } from '../delivery/outcome';
+import type { HttpRequest, HttpResponse } from '../ports';
+import type { FieldError, Result } from '../result';
+
+export const CHANNEL_TYPES = [
+  'slack', 'teams', 'google-chat', 'discord', 'mattermost',
+  'pagerduty', 'opsgenie', 'jsm-ops', 'alertops', 'squadcast', 'webhook',
+] as const;
+export type ChannelType = (typeof CHANNEL_TYPES)[number];
+
+/** Context a channel may use to build a request; everything else comes from the alert and config. */
+export interface BuildContext {
+  /** Stable per (alert, channel): vendors that dedupe get it (Standard Webhooks `webhook-id`, Squadcast event id). */
+  idempotencyKey: string;
+  /** Milliseconds since the epoch (signing timestamps). */
+  now: number;
+  /** What `classify` remembered for this incident on this channel (Discord message id...). */
+  incidentMemo?: Record<string, string>;
+  /** Rule that matched, for payloads that carry it. */
+  rule: string;
+  /** Optional map from Bitbucket account id / uuid / e-mail to a chat handle. */
+  mentions?: Record<string, string>;
+}
+
+/**
+ * One file per channel under core/channels, listed in registry.ts. Channels are pure: they parse
+ * config, build a request and classify a response; core/delivery owns HTTP, retries and the breaker.
+ */
+export interface Channel<TConfig = Record<string, unknown>> {
+  readonly type: ChannelType;
+  /** Human name for the settings page. */
+  readonly label: string;
+  /** Config fields that carry credentials: stored apart, masked in the UI, redacted in logs. */
+  readonly secretFields: readonly string[];
+  /** Validates config on save (not on send). Field paths are relative to the channel object. */
+  parseConfig(input: unknown): Result<TConfig, FieldError[]>;
+  /** Breaker scope, e.g. "slack:hooks.slack.com/services/T000/…"; contains no secret in clear. */
+  targetIdentity(config: TConfig): string;
+  /** Every URL this channel may call with this config (for the egress check on save). */
+  urls(config: TConfig): string[];
+  buildRequest(alert: Alert, config: TConfig, ctx: BuildContext): HttpRequest | null;
+  classify(response: HttpResponse): DeliveryOutcome;
+  /** A request that checks the channel without posting a message, where the vendor offers one. */
+  buildSilentCheck?(config: TConfig, ctx: BuildContext): HttpRequest | null;
+}

@@ -1,0 +1,20 @@
+import type { Alert } from '../alerts/alert';
+
+/** One queued job per (alert, channel): a slow or broken channel delays no other. */
+export interface DeliveryJob {
+  /** `<alert.id>:<channel name>`: the idempotency key sent to vendors that dedupe. */
+  id: string;
+  /** Repository id (storage-keys `repoKey`) whose rules and secrets the channel belongs to. */
+  repo: string;
+  /** Where the channel is defined: the repository, or the workspace defaults it inherits. */
+  channelScope: string;
+  channel: string;
+  rule: string;
+  alert: Alert;
+  /** 1 for the first try. */
+  attempt: number;
+  /** When the alert was raised (ms), for latency and the give-up deadline. */
+  raisedAt: number;
+  /** Manual redelivery from the log, or "Send test alert": skip the breaker and dedupe. */
+  manual?: 'test' | 'redeliver';
+}

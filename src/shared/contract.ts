@@ -1,0 +1,191 @@
+/**
+ * Resolver names and request/response types, declared once and imported by the backend
+ * (src/app/settings, src/adapters/*) and by the Custom UI (static/settings). Type-only plus
+ * constants: no runtime dependencies, so the browser bundle can import it.
+ */
+
+export interface FieldErrorDto {
+  path: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+export type ResolverError =
+  | { code: 'forbidden'; message: string }
+  | { code: 'invalid'; message: string; fields: FieldErrorDto[] }
+  | { code: 'not-found'; message: string }
+  | { code: 'egress-denied'; message: string; host: string }
+  | { code: 'internal'; message: string };
+
+export type ResolverResponse<T> = { ok: true; data: T } | { ok: false; error: ResolverError };
+
+export type ChannelTypeDto =
+  | 'slack' | 'teams' | 'google-chat' | 'discord' | 'mattermost'
+  | 'pagerduty' | 'opsgenie' | 'jsm-ops' | 'alertops' | 'squadcast' | 'webhook';
+
+export type RuleEventDto =
+  | 'failed' | 'still-failing' | 'fixed' | 'stopped' | 'started' | 'deployment-failed' | 'deployment-fixed'
+  | 'push' | 'tag' | 'pr-opened' | 'pr-merged' | 'pr-declined';
+
+export const RULE_EVENT_NAMES: readonly RuleEventDto[] = [
+  'failed', 'still-failing', 'fixed', 'stopped', 'started', 'deployment-failed', 'deployment-fixed',
+  'push', 'tag', 'pr-opened', 'pr-merged', 'pr-declined',
+];
+
+/** A channel as the browser sees it: secret fields replaced by `masked` ("•••• XXXX") or absent. */
+export interface ChannelView {
+  name: string;
+  type: ChannelTypeDto;
+  /** Non-secret config fields (region, mentions...). */
+  config: Record<string, unknown>;
+  /** Secret field name → masked hint, e.g. { url: "https://hooks.slack.com/…XXXX" }. Never the value. */
+  secrets: Record<string, string>;
+  disabled: { reason: string; at: string } | null;
+  /** Inherited from workspace defaults (read-only on the repo page). */
+  inherited?: boolean;
+}
+
+/**
+ * A channel as the browser sends it. Secret fields are write-only: omit one to keep the stored value.
+ */
+export interface ChannelInput {
+  name: string;
+  type: ChannelTypeDto;
+  [field: string]: unknown;
+}
+
+export interface QuietHoursDto {
+  from: string;
+  to: string;
+  timezone: string;
+}
+
+export interface RuleDto {
+  name: string;
+  on: RuleEventDto[];
+  branches?: string[];
+  excludeBranches?: string[];
+  builds?: string[];
+  channels: string[];
+  failAfter?: number;
+  remindEvery?: string;
+  groupWait?: string;
+  quietHours?: QuietHoursDto;
+  enabled?: boolean;
+}
+
+export interface ChannelTypeInfo {
+  type: ChannelTypeDto;
+  label: string;
+  /** Fields the form shows; `secret` ones are write-only. */
+  fields: { name: string; label: string; secret: boolean; required: boolean; placeholder?: string; options?: string[] }[];
+}
+
+export interface SnoozeDto {
+  target: { rule: string } | { branch: string };
+  /** ISO time, or null with untilFixed. */
+  until: string | null;
+  untilFixed: boolean;
+}
+
+export interface SettingsView {
+  repository: { uuid: string | null; fullName: string | null; key: string };
+  channels: ChannelView[];
+  rules: RuleDto[];
+  /** True when the repository has no rules of its own and the default (or workspace) rules apply. */
+  usingDefaults: boolean;
+  channelTypes: ChannelTypeInfo[];
+  snoozes: SnoozeDto[];
+  /** URL Bitbucket webhooks should be sent to (web trigger or local /webhooks/bitbucket), when known. */
+  webhookUrl: string | null;
+  inboundSecretSet: boolean;
+}
+
+export interface DeliveryLogEntry {
+  id: string;
+  at: string;
+  channel: string;
+  rule: string;
+  alertType: string;
+  alertId: string;
+  incidentKey: string;
+  outcome: 'delivered' | 'retrying' | 'failed' | 'disabled' | 'skipped';
+  attempt: number;
+  status: number | null;
+  latencyMs: number | null;
+  error: string | null;
+  test?: boolean;
+}
+
+export interface BuildHealthCell {
+  state: 'SUCCESSFUL' | 'FAILED' | 'INPROGRESS' | 'STOPPED';
+  at: string | null;
+  commit: string | null;
+  url: string | null;
+}
+
+export interface BuildHealthRow {
+  ref: string;
+  buildKey: string;
+  buildName: string | null;
+  recent: BuildHealthCell[];
+  openIncident: { since: string | null; failures: number; incidentKey: string } | null;
+}
+
+export interface TestResult {
+  outcome: 'delivered' | 'retrying' | 'failed' | 'disabled' | 'skipped';
+  status: number | null;
+  latencyMs: number | null;
+  /** The vendor's answer, truncated; secrets redacted. */
+  response: string | null;
+  error: string | null;
+}
+
+/** Every resolver: name → [request, response]. */
+export interface ResolverMap {
+  getSettings: [Record<string, never>, SettingsView];
+  saveChannel: [{ channel: ChannelInput; previousName?: string }, ChannelView];
+  deleteChannel: [{ name: string }, { deleted: true }];
+  setChannelEnabled: [{ name: string; enabled: boolean }, ChannelView];
+  testChannel: [{ name: string }, TestResult];
+  saveRules: [{ rules: RuleDto[] }, { rules: RuleDto[] }];
+  previewBranches: [{ branches?: string[]; excludeBranches?: string[] }, { matches: string[]; total: number }];
+  getDeliveryLog: [{ limit?: number; cursor?: string }, { entries: DeliveryLogEntry[]; nextCursor: string | null }];
+  redeliver: [{ id: string }, { queued: true }];
+  getBuildHealth: [Record<string, never>, { rows: BuildHealthRow[] }];
+  snooze: [SnoozeDto, { snoozes: SnoozeDto[] }];
+  unsnooze: [{ target: SnoozeDto['target'] }, { snoozes: SnoozeDto[] }];
+  exportRules: [Record<string, never>, { yaml: string }];
+  importRules: [{ yaml: string }, SettingsView];
+  setInboundSecret: [{ secret: string | null }, { inboundSecretSet: boolean }];
+  getWorkspaceDefaults: [Record<string, never>, { channels: ChannelView[]; rules: RuleDto[]; channelTypes: ChannelTypeInfo[] }];
+  saveWorkspaceDefaults: [{ rules: RuleDto[] }, { rules: RuleDto[] }];
+  saveWorkspaceChannel: [{ channel: ChannelInput; previousName?: string }, ChannelView];
+  deleteWorkspaceChannel: [{ name: string }, { deleted: true }];
+}
+
+export type ResolverName = keyof ResolverMap;
+export type ResolverRequest<N extends ResolverName> = ResolverMap[N][0];
+export type ResolverData<N extends ResolverName> = ResolverMap[N][1];
+
+export const RESOLVER_NAMES = [
+  'getSettings', 'saveChannel', 'deleteChannel', 'setChannelEnabled', 'testChannel', 'saveRules',
+  'previewBranches', 'getDeliveryLog', 'redeliver', 'getBuildHealth', 'snooze', 'unsnooze',
+  'exportRules', 'importRules', 'setInboundSecret', 'getWorkspaceDefaults', 'saveWorkspaceDefaults',
+  'saveWorkspaceChannel', 'deleteWorkspaceChannel',
+] as const satisfies readonly ResolverName[];
+
+/** Workspace-level resolvers check workspace admin rights; the rest check repository admin rights. */
+export const WORKSPACE_RESOLVERS: readonly ResolverName[] = [
+  'getWorkspaceDefaults', 'saveWorkspaceDefaults', 'saveWorkspaceChannel', 'deleteWorkspaceChannel',
+];
+
+/**
+ * The Forge context the browser's `invoke` carries. In Bitbucket the product fills `extension`;
+ * the local runtime's bridge shim fills it from the page URL. Never trusted without an admin check.
+ */
+export interface ExtensionContext {
+  repository?: { uuid?: string; fullName?: string };
+  workspace?: { uuid?: string; slug?: string };
+}
