@@ -1,0 +1,59 @@
+/**
+ * The app's entry points, shared by both runtimes. `adapters/forge` and `adapters/local` build the
+ * ports and call these; neither holds any logic of its own.
+ */
+import type { AccessChecker, BitbucketApi, Caller, Clock, HttpClient, JobBody, JobResult, KeyValueStore, Logger, Queue, SecretStore } from '../core/ports';
+import type { EgressPolicy } from '../core/delivery/egress';
+import type { ExtensionContext, ResolverName, ResolverResponse } from '../shared/contract';
+
+export interface AppDeps {
+  store: KeyValueStore;
+  secrets: SecretStore;
+  queue: Queue;
+  http: HttpClient;
+  clock: Clock;
+  log: Logger;
+  bitbucket: BitbucketApi;
+  access: AccessChecker;
+  egress: EgressPolicy;
+  runtime: 'forge' | 'local';
+  /** Where Bitbucket webhooks should point (web trigger URL or local /webhooks/bitbucket), shown in settings. */
+  webhookUrl?: () => Promise<string | null>;
+  /** Inbound webhook secret from the environment (local runtime: BUILD_ALERTS_WEBHOOK_SECRET). */
+  envWebhookSecret?: string | null;
+}
+
+/** A raw inbound HTTP request (Bitbucket webhook), as both the web trigger and the local server see it. */
+export interface InboundRequest {
+  headers: Record<string, string | string[] | undefined>;
+  /** Exact bytes received: signatures are computed over these, not over re-serialized JSON. */
+  rawBody: Buffer;
+}
+
+export interface InboundResponse {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export interface IngestResult {
+  queued: number;
+  ignored?: string;
+}
+
+export interface ResolverCall {
+  caller: Caller;
+  extension: ExtensionContext;
+  payload: unknown;
+}
+
+export interface App {
+  /** Forge product trigger: normalize, drop what no rule can use, queue the rest. */
+  ingestForgeEvent(event: unknown): Promise<IngestResult>;
+  /** Web trigger / local POST /webhooks/bitbucket. */
+  ingestWebhook(request: InboundRequest): Promise<InboundResponse>;
+  /** Queue consumer: evaluate an event or deliver one alert to one channel. */
+  handleJob(body: JobBody, meta: { attempt: number }): Promise<JobResult>;
+  /** Scheduled trigger: feed terminal pipeline results the app has not seen. */
+  reconcile(): Promise<{ repositories: number; fed: number }>;
+  resolve(name: ResolverName, call: ResolverCall): Promise<ResolverResponse<unknown>>;
+}

@@ -1,0 +1,71 @@
+/**
+ * Egress allow-list: the hosts manifest.yml declares. On Forge an undeclared host fails at run time;
+ * the local runtime enforces the same list so it fails here too. Loopback and http:// are allowed
+ * only in the local runtime (tests, local receivers).
+ */
+import type { Result } from '../result';
+import { err, ok } from '../result';
+
+export interface EgressPolicy {
+  /** Host patterns from manifest.yml `permissions.external.fetch.backend` (`*.example.com`, `*`). */
+  allowedHosts: readonly string[];
+  /** Local runtime only: allow http:// and https:// to 127.0.0.0/8, ::1 and localhost. */
+  allowLoopback: boolean;
+  /** Self-hosted mode: allow private network ranges (10/8, 172.16/12, 192.168/16...). Off unless set. */
+  allowPrivate: boolean;
+  /** Hosts the app itself serves (its own URL): never a channel target. */
+  ownHosts?: readonly string[];
+}
+
+export interface EgressDenied {
+  host: string;
+  message: string;
+}
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[?::1\]?)$/i;
+const PRIVATE = /^(10(?:\.\d{1,3}){3}|192\.168(?:\.\d{1,3}){2}|172\.(1[6-9]|2\d|3[01])(?:\.\d{1,3}){2}|169\.254(?:\.\d{1,3}){2}|0\.0\.0\.0|\[?f[cd][0-9a-f]{2}:.*\]?|\[?fe80:.*\]?)$/i;
+
+const hostMatches = (host: string, pattern: string): boolean => {
+  const p = pattern.toLowerCase();
+  if (p === '*') return true;
+  if (p.startsWith('*.')) return host.endsWith(p.slice(1)) && host.length > p.length - 1;
+  return host === p;
+};
+
+/** Checks a URL a channel will call. The error names the host and what to do about it. */
+export function checkEgress(rawUrl: string, policy: EgressPolicy): Result<URL, EgressDenied> {
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    return err({ host: '', message: 'not a valid URL' });
+  }
+  const host = url.hostname.toLowerCase();
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    return err({ host, message: `unsupported scheme "${url.protocol}"; use https://` });
+  }
+  if (url.username || url.password) {
+    return err({ host, message: 'credentials in the URL are not allowed' });
+  }
+  if (policy.ownHosts?.some((own) => own.toLowerCase() === url.host.toLowerCase() || own.toLowerCase() === host)) {
+    return err({ host, message: `"${host}" is this app's own address; a channel cannot point back at it` });
+  }
+  const loopback = LOOPBACK.test(host);
+  if (loopback) {
+    return policy.allowLoopback
+      ? ok(url)
+      : err({ host, message: `loopback host "${host}" is allowed only in the local runtime` });
+  }
+  if (url.protocol === 'http:') {
+    return err({ host, message: 'http:// is allowed only for loopback hosts in the local runtime; use https://' });
+  }
+  if (PRIVATE.test(host)) {
+    return policy.allowPrivate
+      ? ok(url)
+      : err({ host, message: `private address "${host}" is refused (set BUILD_ALERTS_ALLOW_PRIVATE_EGRESS=1 in self-hosted mode to allow)` });
+  }
+  if (!policy.allowedHosts.some((p) => hostMatches(host, p))) {
+    return err({ host, message: `host "${host}" is not in the app's egress allow-list (manifest.yml permissions.external.fetch.backend)` });
+  }
+  return ok(url);
+}
