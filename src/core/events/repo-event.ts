@@ -45,6 +45,8 @@ export interface BuildInfo {
   author?: Person | null;
   /** The failing step, when known (Pipelines API enrichment). */
   failedStep?: string | null;
+  /** This run's own id when the source has one (Pipelines API pipeline UUID); unlike `key`, it changes on rerun. */
+  runId?: string | null;
 }
 
 export interface PushChange {
