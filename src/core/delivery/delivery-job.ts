@@ -9,12 +9,17 @@ export interface DeliveryJob {
   /** Where the channel is defined: the repository, or the workspace defaults it inherits. */
   channelScope: string;
   channel: string;
+  /** Channel type and its non-secret config at the time the alert was raised; secrets are read at send time. */
+  channelType: import('../channels/channel').ChannelType;
+  channelConfig: Record<string, unknown>;
   rule: string;
   alert: Alert;
   /** 1 for the first try. */
   attempt: number;
   /** When the alert was raised (ms), for latency and the give-up deadline. */
   raisedAt: number;
+  /** Quiet hours: hold until this time (ms). The consumer re-queues with a delay until then. */
+  notBefore?: number;
   /** Manual redelivery from the log, or "Send test alert": skip the breaker and dedupe. */
   manual?: 'test' | 'redeliver';
 }

@@ -1,0 +1,114 @@
+/**
+ * Starts the whole app on one machine: LMDB store, durable queue, egress-checked HTTP client and the
+ * Fastify server, all wired to the same App the Forge handlers call.
+ */
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import pino from 'pino';
+import type { AppDeps, App } from '../../app/app-types';
+import { createApp } from '../../app/create-app';
+import type { EgressPolicy } from '../../core/delivery/egress';
+import type { Logger } from '../../core/ports';
+import { createHttpClient } from './http-client';
+import { localAccess, offlineBitbucket, systemClock } from './local-ports';
+import { manifestEgressHosts } from './manifest-egress';
+import { createDurableQueue, type DurableQueue } from './queue/durable-queue';
+import { buildServer } from './server';
+import { openLocalStore, type LocalStore } from './store/lmdb-store';
+
+export interface RuntimeOptions {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** BUILD_ALERTS_WEBHOOK_SECRET: require X-Hub-Signature on every webhook. */
+  webhookSecret?: string | null;
+  /** Self-hosted: allow channels on private network addresses (BUILD_ALERTS_ALLOW_PRIVATE_EGRESS=1). */
+  allowPrivateEgress?: boolean;
+  log?: Logger;
+  /** Queue parallelism across keys. */
+  concurrency?: number;
+}
+
+export interface Runtime {
+  url: string;
+  app: App;
+  store: LocalStore;
+  queue: DurableQueue;
+  close(): Promise<void>;
+}
+
+export class RuntimeStartError extends Error {}
+
+function checkDataDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    accessSync(dir, constants.R_OK | constants.W_OK);
+  } catch (e) {
+    throw new RuntimeStartError(`data dir "${dir}" is not readable and writable (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  checkDataDir(options.dataDir);
+  const log: Logger = options.log ?? pino({ name: 'build-alerts', level: process.env.LOG_LEVEL ?? 'info' });
+  let store: LocalStore;
+  try {
+    store = openLocalStore(options.dataDir, { sweepIntervalMs: 60_000 });
+  } catch (e) {
+    throw new RuntimeStartError(`cannot open the store in "${options.dataDir}": ${(e as Error).message}`);
+  }
+  const egress: EgressPolicy = {
+    allowedHosts: manifestEgressHosts(),
+    allowLoopback: true,
+    allowPrivate: options.allowPrivateEgress ?? false,
+    ownHosts: [`${options.host}:${options.port}`, `localhost:${options.port}`, `127.0.0.1:${options.port}`],
+  };
+  let url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
+  let app!: App;
+  const queue = createDurableQueue({
+    dataDir: options.dataDir,
+    handler: (body, meta) => app.handleJob(body, meta),
+    log,
+    concurrency: options.concurrency ?? 16,
+  });
+  const deps: AppDeps = {
+    store,
+    secrets: store,
+    queue,
+    http: createHttpClient({ egress }),
+    clock: systemClock,
+    log,
+    bitbucket: offlineBitbucket,
+    access: localAccess,
+    egress,
+    runtime: 'local',
+    webhookUrl: async () => `${url}/webhooks/bitbucket`,
+    envWebhookSecret: options.webhookSecret ?? null,
+  };
+  app = createApp(deps);
+  const server = await buildServer({ app, store, log });
+  try {
+    const address = await server.listen({ host: options.host, port: options.port });
+    const actualPort = new URL(address).port;
+    url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${actualPort}`;
+    egress.ownHosts = [`${options.host}:${actualPort}`, `localhost:${actualPort}`, `127.0.0.1:${actualPort}`];
+  } catch (e) {
+    await queue.stop().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new RuntimeStartError(
+      code === 'EADDRINUSE' ? `port ${options.port} on ${options.host} is already in use (try --port)` : `cannot listen on ${options.host}:${options.port}: ${code ?? (e as Error).message}`,
+    );
+  }
+  await queue.start();
+  return {
+    url,
+    app,
+    store,
+    queue,
+    async close() {
+      await server.close();
+      await queue.stop();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,38 @@
+/** Composition of the use cases behind the `App` entry points both runtimes call. */
+import type { JobBody, JobResult } from '../core/ports';
+import type { App, AppDeps } from './app-types';
+import { deliver } from './deliver';
+import { deliveryConcurrencyKey, evaluateEvent } from './evaluate';
+import { flushGroup } from './grouping';
+import { ingestForgeEvent, ingestWebhook } from './ingest';
+import { reconcile } from './reconcile';
+import { resolve } from './resolvers';
+
+export function createApp(deps: AppDeps): App {
+  return {
+    ingestForgeEvent: (event) => ingestForgeEvent(deps, event),
+    ingestWebhook: (request) => ingestWebhook(deps, request),
+    handleJob: (body, meta) => handleJob(deps, body, meta.attempt),
+    reconcile: () => reconcile(deps),
+    resolve: (name, call) => resolve(deps, name, call),
+  };
+}
+
+async function handleJob(deps: AppDeps, body: JobBody, attempt: number): Promise<JobResult> {
+  switch (body.type) {
+    case 'event':
+      return evaluateEvent(deps, body.event);
+    case 'deliver':
+      return deliver(deps, body.delivery, attempt);
+    case 'flush-group': {
+      const { result, job } = await flushGroup(deps, body.groupKey);
+      if (job) await deps.queue.push([{ body: { type: 'deliver', delivery: job }, concurrencyKey: deliveryConcurrencyKey(job) }]);
+      return result;
+    }
+    case 'reconcile':
+      return { status: 'done' };
+    default:
+      deps.log.warn({ type: (body as { type?: string }).type }, 'unknown job type: dropped');
+      return { status: 'done' };
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Consumer side of a `deliver` job: one alert to one channel. Reads channel health, the incident
+ * record and the channel's secret; skips open breakers and disabled channels; builds the request
+ * (pure channel code), sends it through the egress-checked HTTP port, classifies the answer, and
+ * records the attempt. Retries go back to the queue holding the job's key, so a later alert of the
+ * same incident never overtakes an earlier one on the same channel.
+ */
+import { getChannel } from '../core/channels/registry';
+import { breakerAllows, breakerWaitMs, recordFailure, recordSuccess } from '../core/delivery/breaker';
+import { decideRetry } from '../core/delivery/backoff';
+import type { DeliveryJob } from '../core/delivery/delivery-job';
+import { checkEgress } from '../core/delivery/egress';
+import type { DeliveryOutcome } from '../core/delivery/outcome';
+import { redact } from '../core/delivery/redact';
+import type { HttpResult, JobResult } from '../core/ports';
+import { keys } from '../core/storage-keys';
+import type { DeliveryLogEntry, TestResult } from '../shared/contract';
+import type { AppDeps } from './app-types';
+import type { ChannelHealth } from './repo-config';
+
+/** Per-attempt timeout; a hanging vendor must not hold the consumer (Forge consumers: 900 s). */
+export const SEND_TIMEOUT_MS = 10_000;
+/** Delivery log entries expire after this (KVS TTL); the settings page shows the newest. */
+export const LOG_TTL_SECONDS = 14 * 24 * 3600;
+/** How many delivered job ids an incident record remembers, to drop redelivered queue jobs. */
+const DELIVERED_MEMORY = 20;
+
+export interface IncidentRecord {
+  memo?: Record<string, string>;
+  delivered: string[];
+}
+
+export const channelHealthKey = (scope: string, channel: string): string => keys.breaker(`${scope}:${channel}`);
+
+export interface AttemptReport {
+  outcome: DeliveryLogEntry['outcome'];
+  status: number | null;
+  latencyMs: number | null;
+  error: string | null;
+  response: string | null;
+}
+
+/** Sends once and classifies. Shared by queued deliveries and "Send test alert". */
+export async function attemptSend(
+  deps: AppDeps,
+  job: DeliveryJob,
+  secret: Record<string, unknown>,
+  memo: Record<string, string> | undefined,
+): Promise<{ outcome: DeliveryOutcome | null; result: HttpResult | null; secrets: string[] }> {
+  const channel = getChannel(job.channelType);
+  const secrets = Object.values(secret).filter((v): v is string => typeof v === 'string' && v.length > 0);
+  const parsed = channel.parseConfig({ ...job.channelConfig, ...secret, name: job.channel, type: job.channelType });
+  if (!parsed.ok) {
+    const reason = parsed.error.map((e) => `${e.path}: ${e.message}`).join('; ');
+    return { outcome: { kind: 'failed', reason: redact(`channel config is invalid: ${reason}`, secrets) }, result: null, secrets };
+  }
+  const request = channel.buildRequest(job.alert, parsed.value, {
+    idempotencyKey: job.id,
+    now: deps.clock.now(),
+    incidentMemo: memo,
+    rule: job.rule,
+    mentions: (job.channelConfig.mentions as Record<string, string> | undefined) ?? undefined,
+  });
+  if (!request) return { outcome: null, result: null, secrets };
+  const allowed = checkEgress(request.url, deps.egress);
+  if (!allowed.ok) {
+    return { outcome: { kind: 'failed', reason: `egress refused: ${allowed.error.message}` }, result: null, secrets };
+  }
+  const result = await deps.http.send(request, { timeoutMs: SEND_TIMEOUT_MS });
+  if (!result.ok) {
+    const outcome: DeliveryOutcome =
+      result.failure.kind === 'egress-denied'
+        ? { kind: 'failed', reason: redact(result.failure.message, secrets) }
+        : { kind: 'retry', reason: redact(`${result.failure.kind}: ${result.failure.message}`, secrets) };
+    return { outcome, result, secrets };
+  }
+  return { outcome: channel.classify(result.response), result, secrets };
+}
+
+export function toReport(outcome: DeliveryOutcome | null, result: HttpResult | null, secrets: string[], willRetry: boolean): AttemptReport {
+  const status = result?.ok ? result.response.status : null;
+  const latencyMs = result ? Math.round(result.latencyMs) : null;
+  const response = result?.ok ? redact(result.response.body.slice(0, 500), secrets) : null;
+  if (!outcome) return { outcome: 'skipped', status, latencyMs, error: null, response };
+  switch (outcome.kind) {
+    case 'delivered':
+      return { outcome: 'delivered', status, latencyMs, error: null, response };
+    case 'retry':
+      return { outcome: willRetry ? 'retrying' : 'failed', status, latencyMs, error: redact(outcome.reason, secrets), response };
+    case 'failed':
+      return { outcome: 'failed', status, latencyMs, error: redact(outcome.reason, secrets), response };
+    case 'disable':
+      return { outcome: 'disabled', status, latencyMs, error: redact(outcome.reason, secrets), response };
+  }
+}
+
+export async function recordAttempt(deps: AppDeps, job: DeliveryJob, attempt: number, report: AttemptReport): Promise<void> {
+  const now = deps.clock.now();
+  const entry: DeliveryLogEntry & { job: DeliveryJob } = {
+    id: `${job.id}:${attempt}:${now}`,
+    at: new Date(now).toISOString(),
+    channel: job.channel,
+    rule: job.rule,
+    alertType: job.alert.type,
+    alertId: job.alert.id,
+    incidentKey: job.alert.incidentKey,
+    outcome: report.outcome,
+    attempt,
+    status: report.status,
+    latencyMs: report.latencyMs,
+    error: report.error,
+    ...(job.manual === 'test' ? { test: true } : {}),
+    job: { ...job, attempt },
+  };
+  await deps.store.set(keys.log(job.repo, now, entry.id), entry, { ttlSeconds: LOG_TTL_SECONDS });
+  const level = report.outcome === 'delivered' || report.outcome === 'skipped' ? 'info' : 'warn';
+  deps.log[level](
+    { delivery: job.id, channel: job.channel, type: job.channelType, outcome: report.outcome, status: report.status, latencyMs: report.latencyMs, error: report.error, attempt },
+    'delivery attempt',
+  );
+}
+
+export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number): Promise<JobResult> {
+  const now = deps.clock.now();
+  if (job.notBefore && job.notBefore > now) {
+    return { status: 'retry', afterSeconds: Math.min(900, Math.ceil((job.notBefore - now) / 1000)), reason: 'quiet hours' };
+  }
+  const healthKey = channelHealthKey(job.channelScope, job.channel);
+  const incidentKey = keys.incident(`${job.channelScope}:${job.channel}`, job.alert.incidentKey);
+  const found = await deps.store.getMany<unknown>([healthKey, incidentKey]);
+  const health = (found.get(healthKey) as ChannelHealth | undefined) ?? {};
+  const incident = (found.get(incidentKey) as IncidentRecord | undefined) ?? { delivered: [] };
+
+  if (!job.manual && incident.delivered.includes(job.id)) return { status: 'done' }; // redelivered queue job
+  if (health.disabled && !job.manual) {
+    await recordAttempt(deps, job, attempt, { outcome: 'skipped', status: null, latencyMs: null, response: null, error: `channel disabled: ${health.disabled.reason}` });
+    return { status: 'done' };
+  }
+  if (!job.manual && !breakerAllows(health.breaker, now)) {
+    return { status: 'retry', afterSeconds: Math.min(900, Math.max(1, Math.ceil(breakerWaitMs(health.breaker, now) / 1000))), reason: 'circuit open' };
+  }
+
+  const secret = (await deps.secrets.getSecret<Record<string, unknown>>(keys.channelSecret(job.channelScope, job.channel))) ?? {};
+  const { outcome, result, secrets } = await attemptSend(deps, job, secret, incident.memo);
+  const decision = outcome?.kind === 'retry' ? decideRetry(attempt, job.raisedAt, deps.clock.now(), outcome.afterMs) : null;
+  const willRetry = decision?.retry === true;
+  if (outcome?.kind === 'retry' && decision && !decision.retry) outcome.reason = `${outcome.reason}; ${decision.reason}`;
+  await recordAttempt(deps, job, attempt, toReport(outcome, result, secrets, willRetry));
+
+  const writes: { key: string; value: unknown }[] = [];
+  if (outcome?.kind === 'delivered' || outcome === null) {
+    const memo = outcome?.kind === 'delivered' && outcome.memo ? { ...incident.memo, ...outcome.memo } : incident.memo;
+    writes.push({ key: incidentKey, value: { memo, delivered: [...incident.delivered, job.id].slice(-DELIVERED_MEMORY) } satisfies IncidentRecord });
+    const closed = recordSuccess(health.breaker);
+    if (closed !== health.breaker) writes.push({ key: healthKey, value: { ...health, breaker: closed } });
+  } else if (outcome.kind === 'retry') {
+    writes.push({ key: healthKey, value: { ...health, breaker: recordFailure(health.breaker, now) } });
+  } else if (outcome.kind === 'disable') {
+    writes.push({ key: healthKey, value: { ...health, disabled: { reason: outcome.reason, at: new Date(now).toISOString() } } });
+  }
+  if (writes.length) await deps.store.setMany(writes);
+
+  if (outcome?.kind === 'retry' && decision?.retry) {
+    return { status: 'retry', afterSeconds: Math.min(900, Math.max(1, Math.ceil(decision.delayMs / 1000))), reason: outcome.reason };
+  }
+  return { status: 'done' };
+}
+
+export async function sendTest(deps: AppDeps, job: DeliveryJob): Promise<TestResult> {
+  const secret = (await deps.secrets.getSecret<Record<string, unknown>>(keys.channelSecret(job.channelScope, job.channel))) ?? {};
+  const { outcome, result, secrets } = await attemptSend(deps, job, secret, undefined);
+  const report = toReport(outcome, result, secrets, false);
+  await recordAttempt(deps, job, 1, report);
+  return { outcome: report.outcome, status: report.status, latencyMs: report.latencyMs, response: report.response, error: report.error };
+}

@@ -1,0 +1,173 @@
+/**
+ * Consumer side of an `event` job: one batched read (rules, workspace defaults, remembered state,
+ * snoozes, repository record), the pure state machine, rule matching, then one queued delivery per
+ * (alert, channel). Writes happen only when something changed.
+ */
+import type { Alert } from '../core/alerts/alert';
+import { RESOLVING_TYPES } from '../core/alerts/alert';
+import { alertsForEvent, evaluateBuild, evaluateDeployment } from '../core/alerts';
+import type { BuildMemory, DeploymentMemory } from '../core/alerts';
+import type { DeliveryJob } from '../core/delivery/delivery-job';
+import type { RepoEvent } from '../core/events/repo-event';
+import type { JobResult, QueueJob } from '../core/ports';
+import { matchRules, quietHoursDelay } from '../core/rules';
+import { keys, repoKey, repoKeyFromString } from '../core/storage-keys';
+import type { AppDeps } from './app-types';
+import { effectiveRules, type LoadedConfig } from './effective-rules';
+import { enrichAlerts } from './enrich';
+import type { RepoConfig, Snooze } from './repo-config';
+import { upsertGroup } from './grouping';
+
+export interface RepoRecord {
+  uuid: string | null;
+  fullName: string | null;
+  slug: string | null;
+  mainBranch: string | null;
+  firstSeen: string;
+}
+
+/** Queue key for deliveries: one channel's alerts about one incident go out one at a time, in order. */
+export const deliveryConcurrencyKey = (job: Pick<DeliveryJob, 'channelScope' | 'channel' | 'alert'>): string =>
+  `deliver:${job.channelScope}:${job.channel}:${job.alert.incidentKey}`;
+
+function stateKeyFor(repo: string, event: RepoEvent): string | null {
+  if (event.kind === 'build' && event.build) return keys.buildState(repo, event.build.ref, event.build.key ?? event.build.name);
+  if (event.kind === 'deployment' && event.deployment) {
+    return keys.deploymentState(repo, event.deployment.environmentUuid ?? event.deployment.environment);
+  }
+  return null;
+}
+
+function isSnoozed(snoozes: Snooze[], rule: string, alert: Alert, now: number): boolean {
+  return snoozes.some((s) => {
+    const applies = 'rule' in s.target ? s.target.rule === rule : s.target.branch === alert.ref;
+    if (!applies) return false;
+    if (s.untilFixed) return true;
+    return s.until !== null && Date.parse(s.until) > now;
+  });
+}
+
+export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<JobResult> {
+  const repo = repoKey(event.repository);
+  if (!repo) {
+    deps.log.warn({ source: event.source, kind: event.kind }, 'event without a repository id: dropped');
+    return { status: 'done' };
+  }
+  const now = deps.clock.now();
+  const nameKey =
+    event.repository.uuid && event.repository.fullName ? keys.rules(repoKeyFromString(event.repository.fullName)) : null;
+  const wsKey = event.workspace ? keys.workspaceDefaults(event.workspace) : null;
+  const stateKey = stateKeyFor(repo, event);
+  const wanted = [keys.rules(repo), keys.repoIndex(repo), keys.snooze(repo), nameKey, wsKey, stateKey].filter(
+    (k): k is string => k !== null,
+  );
+  const found = await deps.store.getMany<unknown>(wanted);
+
+  const writes: { key: string; value: unknown; ttlSeconds?: number }[] = [];
+  const record = found.get(keys.repoIndex(repo)) as RepoRecord | undefined;
+  const mergedRecord = mergeRepoRecord(record, event, now);
+  if (mergedRecord) writes.push({ key: keys.repoIndex(repo), value: mergedRecord });
+  const repoRecord = mergedRecord ?? record!;
+
+  const loaded: LoadedConfig = {
+    repo: found.get(keys.rules(repo)) as RepoConfig | undefined,
+    byName: nameKey ? (found.get(nameKey) as RepoConfig | undefined) : undefined,
+    workspace: wsKey ? (found.get(wsKey) as RepoConfig | undefined) : undefined,
+  };
+  const effective = effectiveRules(loaded, repo, event.workspace ?? null);
+  if (!effective) {
+    if (writes.length) await deps.store.setMany(writes);
+    return { status: 'done' }; // no channel anywhere: nothing to track or send
+  }
+
+  let alerts: Alert[] = [];
+  if (stateKey && event.kind === 'build') {
+    const result = evaluateBuild(found.get(stateKey) as BuildMemory | undefined, event);
+    alerts = result.alerts;
+    if (result.next !== undefined) writes.push({ key: stateKey, value: result.next });
+  } else if (stateKey && event.kind === 'deployment') {
+    const result = evaluateDeployment(found.get(stateKey) as DeploymentMemory | undefined, event);
+    alerts = result.alerts;
+    if (result.next !== undefined) writes.push({ key: stateKey, value: result.next });
+  } else {
+    alerts = alertsForEvent(event);
+  }
+
+  const snoozes = (found.get(keys.snooze(repo)) as Snooze[] | undefined) ?? [];
+  const deliveries: DeliveryJob[] = [];
+  const groupWaits: { job: DeliveryJob; waitMs: number }[] = [];
+  const mainBranch = repoRecord.mainBranch ?? event.mainBranch ?? null;
+  let enriched = false;
+
+  for (const alert of alerts) {
+    const matches = matchRules(effective.doc, alert, { mainBranch, now });
+    if (matches.length === 0) continue;
+    if (!enriched) {
+      alerts = await enrichAlerts(deps, alerts, repo);
+      enriched = true;
+    }
+    const current = alerts.find((a) => a.id === alert.id) ?? alert;
+    for (const { rule, channels } of matches) {
+      if (isSnoozed(snoozes, rule.name, current, now)) continue;
+      const holdMs = quietHoursDelay(rule, now);
+      for (const channelName of channels) {
+        const channel = effective.channels.get(channelName);
+        if (!channel) continue;
+        const job: DeliveryJob = {
+          id: `${current.id}:${channelName}`,
+          repo,
+          channelScope: channel.scope,
+          channel: channelName,
+          channelType: channel.def.type,
+          channelConfig: channel.def.config,
+          rule: rule.name,
+          alert: current,
+          attempt: 1,
+          raisedAt: now,
+          ...(holdMs > 0 ? { notBefore: now + holdMs } : {}),
+        };
+        if (rule.groupWaitMs && rule.groupWaitMs > 0 && current.build?.commit) groupWaits.push({ job, waitMs: rule.groupWaitMs });
+        else deliveries.push(job);
+      }
+    }
+  }
+
+  // A fix ends "until fixed" snoozes on its branch.
+  const fixedRefs = new Set(alerts.filter((a) => RESOLVING_TYPES.includes(a.type)).map((a) => a.ref));
+  const remaining = snoozes.filter((s) => !(s.untilFixed && 'branch' in s.target && fixedRefs.has(s.target.branch)));
+  if (remaining.length !== snoozes.length) writes.push({ key: keys.snooze(repo), value: remaining });
+
+  if (writes.length) await deps.store.setMany(writes);
+  const jobs: QueueJob[] = deliveries.map((d) => ({
+    body: { type: 'deliver', delivery: d },
+    concurrencyKey: deliveryConcurrencyKey(d),
+  }));
+  for (const g of groupWaits) {
+    const flush = await upsertGroup(deps, g.job, g.waitMs);
+    if (flush) jobs.push(flush);
+  }
+  for (let i = 0; i < jobs.length; i += 50) await deps.queue.push(jobs.slice(i, i + 50));
+  return { status: 'done' };
+}
+
+/** The repository record changes only when we learn something new (first sight, names, main branch). */
+function mergeRepoRecord(existing: RepoRecord | undefined, event: RepoEvent, now: number): RepoRecord | null {
+  const r = event.repository;
+  const next: RepoRecord = {
+    uuid: existing?.uuid ?? r.uuid,
+    fullName: r.fullName ?? existing?.fullName ?? null,
+    slug: r.slug ?? existing?.slug ?? null,
+    mainBranch: event.mainBranch ?? existing?.mainBranch ?? null,
+    firstSeen: existing?.firstSeen ?? new Date(now).toISOString(),
+  };
+  if (
+    existing &&
+    existing.uuid === next.uuid &&
+    existing.fullName === next.fullName &&
+    existing.slug === next.slug &&
+    existing.mainBranch === next.mainBranch
+  ) {
+    return null;
+  }
+  return next;
+}
