@@ -1,0 +1,219 @@
+/**
+ * BitbucketApi over `api.asApp().requestBitbucket(route`...`)`
+ * (https://developer.atlassian.com/platform/forge/apis-reference/fetch-api-product.requestbitbucket/).
+ * Every call degrades to null / [] on any failure (non-2xx, timeout, malformed body): enrichment and
+ * reconciliation are best effort, an alert without a commit message beats no alert.
+ *
+ * `repo` is what the app has at hand: "{uuid}", a bare UUID, a repo key (UUID without braces) or
+ * "workspace/slug". With only a repository UUID the workspace segment is `{}`, which Bitbucket Cloud
+ * accepts in place of a workspace when the repository is named by UUID.
+ */
+import api, { route, type Route } from '@forge/api';
+import type { BitbucketApi, CommitDetails, KeyValueStore, Logger, RepositoryDetails } from '../../core/ports';
+import { keys } from '../../core/storage-keys';
+
+export interface BitbucketResponse {
+  ok: boolean;
+  status: number;
+  json(): Promise<unknown>;
+}
+export type BitbucketRequest = (path: Route) => Promise<BitbucketResponse>;
+
+export interface ForgeBitbucketApiOptions {
+  log: Logger;
+  /** Shared cache across instances (KVS, billed: only immutable or slow-changing answers go here). */
+  store?: KeyValueStore;
+  /** Defaults to `api.asApp().requestBitbucket`. */
+  request?: BitbucketRequest;
+  now?: () => number;
+  timeoutMs?: number;
+}
+
+const UUID = /^\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?$/i;
+const HASH = /^[0-9a-f]{7,40}$/i;
+const SEGMENT = /^[A-Za-z0-9._\-{}]+$/;
+
+/** Path segments for a repository reference, or null when it cannot be addressed (e.g. a hashed name key). */
+export function repoSegments(repo: string): { workspace: string; repo: string } | null {
+  const trimmed = repo.trim();
+  const uuid = UUID.exec(trimmed);
+  if (uuid) return { workspace: '{}', repo: `{${uuid[1]!.toLowerCase()}}` };
+  const parts = trimmed.split('/');
+  if (parts.length !== 2 || !parts[0] || !parts[1]) return null;
+  const [ws, slug] = parts as [string, string];
+  const norm = (s: string) => (UUID.test(s) ? `{${UUID.exec(s)![1]!.toLowerCase()}}` : s);
+  const out = { workspace: norm(ws), repo: norm(slug) };
+  return SEGMENT.test(out.workspace) && SEGMENT.test(out.repo) ? out : null;
+}
+
+export const braced = (uuid: string): string | null => {
+  const m = UUID.exec(uuid.trim());
+  return m ? `{${m[1]!.toLowerCase()}}` : null;
+};
+
+const MEMORY_TTL_MS = { repository: 5 * 60_000, commit: 60 * 60_000, branches: 2 * 60_000, pipelines: 30_000, step: 60 * 60_000, miss: 60_000 };
+/** KVS cache lifetimes (seconds): repository details change rarely; a finished pipeline's steps never do. */
+const KVS_TTL_S = { repository: 3600, step: 86_400 };
+const MAX_ENTRIES = 500;
+
+const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
+
+function toRepository(raw: unknown): RepositoryDetails | null {
+  const r = obj(raw);
+  const fullName = str(r.full_name);
+  if (!fullName) return null;
+  return {
+    uuid: str(r.uuid),
+    fullName,
+    slug: str(r.slug) ?? fullName.split('/')[1] ?? fullName,
+    mainBranch: str(obj(r.mainbranch).name),
+    url: str(obj(obj(r.links).html).href),
+  };
+}
+
+function toCommit(raw: unknown): CommitDetails | null {
+  const c = obj(raw);
+  const hash = str(c.hash);
+  if (!hash) return null;
+  const author = obj(c.author);
+  const user = obj(author.user);
+  const rawAuthor = str(author.raw);
+  const email = rawAuthor ? (/<([^>]+)>/.exec(rawAuthor)?.[1] ?? null) : null;
+  const name = str(user.display_name) ?? (rawAuthor ? rawAuthor.replace(/\s*<[^>]*>\s*$/, '') : null);
+  return {
+    hash,
+    message: str(c.message),
+    author: name || str(user.account_id) ? { name, accountId: str(user.account_id), uuid: str(user.uuid), email } : null,
+    url: str(obj(obj(c.links).html).href),
+  };
+}
+
+export function createForgeBitbucketApi(options: ForgeBitbucketApiOptions): BitbucketApi {
+  const now = options.now ?? Date.now;
+  const timeoutMs = options.timeoutMs ?? 8000;
+  const request: BitbucketRequest = options.request ?? ((path) => api.asApp().requestBitbucket(path) as Promise<BitbucketResponse>);
+  const memory = new Map<string, { value: unknown; expires: number }>();
+
+  const remember = (key: string, value: unknown, ttlMs: number) => {
+    if (memory.size >= MAX_ENTRIES) memory.delete(memory.keys().next().value as string);
+    memory.set(key, { value, expires: now() + ttlMs });
+  };
+  const recall = (key: string): { value: unknown } | undefined => {
+    const hit = memory.get(key);
+    if (!hit) return undefined;
+    if (hit.expires <= now()) {
+      memory.delete(key);
+      return undefined;
+    }
+    return { value: hit.value };
+  };
+
+  /** GET a route; the parsed JSON body on 2xx, null on anything else. Never throws. */
+  async function getJson(path: Route, what: string): Promise<unknown | null> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      });
+      const res = await Promise.race([request(path), timeout]);
+      if (res === 'timeout') {
+        options.log.warn({ call: what, timeoutMs }, 'Bitbucket API call timed out');
+        return null;
+      }
+      if (!res.ok) {
+        options.log.warn({ call: what, status: res.status }, 'Bitbucket API call failed');
+        return null;
+      }
+      return await Promise.race([res.json(), timeout.then(() => null)]);
+    } catch (e) {
+      options.log.warn({ call: what, err: (e as Error)?.message }, 'Bitbucket API call failed');
+      return null;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Memory first, then KVS (when given a TTL), then the API; misses are remembered briefly in memory only. */
+  async function cached<T>(name: string, memoryTtlMs: number, kvsTtlS: number | null, load: () => Promise<T | null>): Promise<T | null> {
+    const hit = recall(name);
+    if (hit) return hit.value as T | null;
+    const kvsKey = keys.cache(`bb:${name}`);
+    if (kvsTtlS !== null && options.store) {
+      try {
+        const stored = await options.store.get<T>(kvsKey);
+        if (stored !== undefined) {
+          remember(name, stored, memoryTtlMs);
+          return stored;
+        }
+      } catch (e) {
+        options.log.debug({ err: (e as Error)?.message }, 'Bitbucket cache read failed');
+      }
+    }
+    const value = await load();
+    remember(name, value, value === null ? MEMORY_TTL_MS.miss : memoryTtlMs);
+    if (value !== null && kvsTtlS !== null && options.store) {
+      try {
+        await options.store.set(kvsKey, value, { ttlSeconds: kvsTtlS });
+      } catch (e) {
+        options.log.debug({ err: (e as Error)?.message }, 'Bitbucket cache write failed');
+      }
+    }
+    return value;
+  }
+
+  const clampPage = (n: number | undefined, dflt: number) => Math.min(100, Math.max(1, Math.floor(n ?? dflt)));
+
+  return {
+    async getRepository(repo) {
+      const seg = repoSegments(repo);
+      if (!seg) return null;
+      return cached(`repo:${seg.workspace}/${seg.repo}`, MEMORY_TTL_MS.repository, KVS_TTL_S.repository, async () =>
+        toRepository(await getJson(route`/2.0/repositories/${seg.workspace}/${seg.repo}`, 'getRepository')),
+      );
+    },
+
+    async getCommit(repo, hash) {
+      const seg = repoSegments(repo);
+      if (!seg || !HASH.test(hash)) return null;
+      return cached(`commit:${seg.workspace}/${seg.repo}:${hash}`, MEMORY_TTL_MS.commit, null, async () =>
+        toCommit(await getJson(route`/2.0/repositories/${seg.workspace}/${seg.repo}/commit/${hash}`, 'getCommit')),
+      );
+    },
+
+    async listBranches(repo, limit) {
+      const seg = repoSegments(repo);
+      if (!seg) return [];
+      const pagelen = clampPage(limit, 100);
+      const names = await cached(`branches:${seg.workspace}/${seg.repo}:${pagelen}`, MEMORY_TTL_MS.branches, null, async () => {
+        const body = obj(await getJson(route`/2.0/repositories/${seg.workspace}/${seg.repo}/refs/branches?pagelen=${pagelen}&sort=${'-target.date'}`, 'listBranches'));
+        if (!Array.isArray(body.values)) return null;
+        return body.values.map((b) => str(obj(b).name)).filter((n): n is string => n !== null);
+      });
+      return names ?? [];
+    },
+
+    async listRecentPipelines(repo, limit) {
+      const seg = repoSegments(repo);
+      if (!seg) return [];
+      const pagelen = clampPage(limit, 20);
+      const values = await cached(`pipelines:${seg.workspace}/${seg.repo}:${pagelen}`, MEMORY_TTL_MS.pipelines, null, async () => {
+        const body = obj(await getJson(route`/2.0/repositories/${seg.workspace}/${seg.repo}/pipelines/?sort=${'-created_on'}&pagelen=${pagelen}`, 'listRecentPipelines'));
+        return Array.isArray(body.values) ? (body.values as unknown[]) : null;
+      });
+      return values ?? [];
+    },
+
+    async getFailedStep(repo, pipelineUuid) {
+      const seg = repoSegments(repo);
+      const pipeline = braced(pipelineUuid);
+      if (!seg || !pipeline) return null;
+      return cached(`step:${seg.workspace}/${seg.repo}:${pipeline}`, MEMORY_TTL_MS.step, KVS_TTL_S.step, async () => {
+        const body = obj(await getJson(route`/2.0/repositories/${seg.workspace}/${seg.repo}/pipelines/${pipeline}/steps/?pagelen=${100}`, 'getFailedStep'));
+        if (!Array.isArray(body.values)) return null;
+        const failed = body.values.map(obj).find((s) => ['FAILED', 'ERROR'].includes(str(obj(obj(s.state).result).name) ?? ''));
+        return failed ? str(failed.name) : null;
+      });
+    },
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * The hosts the app's backend may call, exactly as manifest.yml declares them under
+ * `permissions.external.fetch.backend` (test/forge/manifest.test.ts keeps the two in step).
+ * Forge refuses undeclared hosts at run time with a 403
+ * (https://developer.atlassian.com/platform/forge/manifest-reference/permissions/); the local
+ * runtime feeds the same list to `checkEgress` so a URL that would fail on Forge fails locally too.
+ */
+
+/** Fixed vendor endpoints, one line per channel type. Wildcards cover only subdomains, never the parent. */
+export const CHANNEL_EGRESS_HOSTS = [
+  'hooks.slack.com', // slack: incoming webhooks
+  '*.webhook.office.com', // teams: legacy Microsoft 365 connector URLs (still accepted until retired)
+  '*.logic.azure.com', // teams: Workflows (Power Automate) URLs, e.g. prod-NN.<region>.logic.azure.com
+  '*.environment.api.powerplatform.com', // teams: newer Workflows URLs on the Power Platform domain
+  'chat.googleapis.com', // google-chat: space webhooks
+  'discord.com', // discord: channel webhooks
+  'events.pagerduty.com', // pagerduty: Events API v2 (US service region)
+  'events.eu.pagerduty.com', // pagerduty: Events API v2 (EU service region)
+  'api.opsgenie.com', // opsgenie: Alert API (US)
+  'api.eu.opsgenie.com', // opsgenie: Alert API (EU)
+  'api.atlassian.com', // jsm-ops: Jira Service Management operations integrations API
+  'notify.alertops.com', // alertops: inbound API integration URLs
+  'api.squadcast.com', // squadcast: incident webhook (US)
+  'api.eu.squadcast.com', // squadcast: incident webhook (EU)
+] as const;
+
+/**
+ * Generic webhooks and self-hosted Mattermost point at hosts nobody knows at build time. Forge
+ * accepts a bare `*` backend entry; customer-managed egress (admins approving hosts at run time)
+ * is still an EAP "not recommended for production use". docs/deploy.md records the choice.
+ * `checkEgress` still refuses http://, loopback, private ranges and the app's own host under `*`.
+ */
+export const OPEN_EGRESS = '*';
+
+/** What manifest.yml declares, in order. */
+export const FORGE_EGRESS_HOSTS: readonly string[] = [...CHANNEL_EGRESS_HOSTS, OPEN_EGRESS];
