@@ -35,6 +35,8 @@ export function detectSource(headers: Headers | undefined, body: unknown): Event
   if (typeof body.eventKey === 'string' && DC_KEY.test(body.eventKey)) return 'server-webhook';
   if (typeof body.type === 'string' && PIPELINES_API_TYPES.has(body.type)) return 'pipelines-api';
   if (Array.isArray(body.values)) return 'pipelines-api';
+  // A REST error response (`{type: "error", error: {message}}`) handed over instead of an object.
+  if (body.type === 'error' && isObj(body.error)) return 'pipelines-api';
   return null;
 }
 
