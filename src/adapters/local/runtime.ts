@@ -69,6 +69,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     handler: (body, meta) => app.handleJob(body, meta),
     log,
     concurrency: options.concurrency ?? 16,
+    // The app decides when a delivery gives up (core/delivery/backoff); the queue only guards against loops.
+    maxAttempts: 20,
   });
   const deps: AppDeps = {
     store,
