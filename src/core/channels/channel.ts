@@ -2,6 +2,10 @@ import type { Alert } from '../alerts/alert';
 import type { DeliveryOutcome } from '../delivery/outcome';
 import type { HttpRequest, HttpResponse } from '../ports';
 import type { FieldError, Result } from '../result';
+import type { ChannelTypeInfo } from '../../shared/contract';
+
+/** One input of the settings form (type-only import: the contract has no runtime code). */
+export type ChannelField = ChannelTypeInfo['fields'][number];
 
 export const CHANNEL_TYPES = [
   'slack', 'teams', 'google-chat', 'discord', 'mattermost',
@@ -43,4 +47,8 @@ export interface Channel<TConfig = Record<string, unknown>> {
   classify(response: HttpResponse): DeliveryOutcome;
   /** A request that checks the channel without posting a message, where the vendor offers one. */
   buildSilentCheck?(config: TConfig, ctx: BuildContext): HttpRequest | null;
+  /** How to read the silent check's answer when it differs from `classify` (Slack answers 400 "no_text" to a valid URL). */
+  classifySilentCheck?(response: HttpResponse): DeliveryOutcome;
+  /** Form fields for the settings page (labels, secret flags, placeholders), in display order. */
+  readonly fields?: readonly ChannelField[];
 }

@@ -1,0 +1,62 @@
+/**
+ * The Opsgenie Alert API and its successor, Jira Service Management Operations' integration events
+ * API, share one contract: create with an `alias`, close by alias, `Authorization: GenieKey <key>`.
+ * https://docs.opsgenie.com/docs/alert-api#create-alert
+ * https://developer.atlassian.com/cloud/jira/service-desk-ops/rest/v1/api-group-integration-events/
+ */
+import type { Alert } from '../alerts/alert';
+import type { DeliveryOutcome } from '../delivery/outcome';
+import { classifyHttp, describeStatus } from '../delivery/http-status';
+import type { HttpRequest, HttpResponse } from '../ports';
+import { boundedKey, incidentAction, jsonRequest, stripTrailingSlash, truncate } from './channel-support';
+import { describeAlert, plainDescription } from './message';
+
+/** message ≤ 130, alias ≤ 512, description ≤ 15000, source ≤ 100, entity ≤ 512, note ≤ 25000, tag ≤ 50, details ≤ 8000 in all. */
+export const ALERT_API_LIMITS = { message: 130, alias: 512, description: 15_000, source: 100, entity: 512, note: 25_000, tag: 50, detailValue: 500 };
+
+export const PRIORITIES = ['P1', 'P2', 'P3', 'P4', 'P5'] as const;
+export const SOURCE = 'Build Alerts for Bitbucket';
+
+export interface AlertApiTarget {
+  /** Base URL without trailing slash; requests go to `${base}/v2/alerts`. */
+  base: string;
+  apiKey: string;
+  priority: (typeof PRIORITIES)[number];
+}
+
+export function buildAlertApiRequest(alert: Alert, target: AlertApiTarget): HttpRequest | null {
+  const action = incidentAction(alert.type);
+  if (!action) return null;
+  const base = stripTrailingSlash(target.base);
+  const alias = boundedKey(alert.incidentKey, ALERT_API_LIMITS.alias);
+  const headers = { authorization: `GenieKey ${target.apiKey}` };
+  const msg = describeAlert(alert);
+  if (action === 'resolve') {
+    const url = `${base}/v2/alerts/${encodeURIComponent(alias)}/close?identifierType=alias`;
+    return jsonRequest('POST', url, { source: SOURCE, note: truncate(plainDescription(msg), ALERT_API_LIMITS.note) }, headers);
+  }
+  const details: Record<string, string> = {};
+  for (const f of msg.facts) details[f.label] = truncate(f.value, ALERT_API_LIMITS.detailValue);
+  const tags = ['bitbucket', alert.type, ...(msg.test ? ['test'] : [])].map((t) => truncate(t, ALERT_API_LIMITS.tag));
+  return jsonRequest('POST', `${base}/v2/alerts`, {
+    message: truncate(msg.title, ALERT_API_LIMITS.message),
+    alias,
+    description: truncate(plainDescription(msg), ALERT_API_LIMITS.description),
+    source: SOURCE,
+    entity: truncate(msg.repository, ALERT_API_LIMITS.entity),
+    tags,
+    details,
+    priority: msg.test ? 'P5' : target.priority,
+  }, headers);
+}
+
+/**
+ * 202 accepted (processing is asynchronous). A revoked or disabled key (401, 403) will not heal by
+ * itself: disable and tell a person. 422 is a payload problem: failed. 429 and 5xx: retry.
+ */
+export function classifyAlertApi(res: HttpResponse): DeliveryOutcome {
+  if (res.status === 401 || res.status === 403) {
+    return { kind: 'disable', reason: `${describeStatus(res)} (API key rejected: revoked, or integration disabled)` };
+  }
+  return classifyHttp(res);
+}

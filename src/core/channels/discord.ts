@@ -1,0 +1,122 @@
+/**
+ * Discord webhook (https://discord.com/developers/docs/resources/webhook#execute-webhook).
+ * `?wait=true` makes Discord answer the created message, whose id is remembered per incident so
+ * the fix edits the failure message (PATCH /webhooks/{id}/{token}/messages/{message.id}).
+ */
+import { z } from 'zod';
+import type { Alert } from '../alerts/alert';
+import type { DeliveryOutcome } from '../delivery/outcome';
+import { classifyHttp, describeStatus, parseJsonObject, parseRetryAfter } from '../delivery/http-status';
+import type { HttpRequest, HttpResponse } from '../ports';
+import type { BuildContext, Channel } from './channel';
+import {
+  endpointUrl, jsonRequest, mentionsField, optionalText, parseWith, truncate, urlIdentity, USER_AGENT, withQuery,
+} from './channel-support';
+import { describeAlert, factLines, groupLines, link, TEST_NOTE, toneColorInt } from './message';
+
+const schema = z.object({ url: endpointUrl(), username: optionalText(80), mentions: mentionsField() });
+export type DiscordConfig = z.infer<typeof schema>;
+
+/** https://discord.com/developers/docs/resources/message#embed-object-embed-limits */
+const LIMITS = { content: 2_000, title: 256, description: 4_096, fieldName: 256, fieldValue: 1_024, footer: 2_048, embedTotal: 6_000 };
+
+/** Discord JSON error codes (https://discord.com/developers/docs/topics/opcodes-and-status-codes#json). */
+const UNKNOWN_WEBHOOK = 10015;
+const UNKNOWN_MESSAGE = 10008;
+
+/** Numeric user ids become pings; anything else stays text. */
+export function discordMention(handle: string): string {
+  const h = handle.trim();
+  if (/^<@!?\d+>$/.test(h)) return h;
+  if (/^\d{5,}$/.test(h)) return `<@${h}>`;
+  return '@' + h.replace(/^@/, '');
+}
+
+const mentionedIds = (handle: string | null | undefined): string[] => {
+  const m = handle ? /^<?@?!?(\d{5,})>?$/.exec(handle.trim()) : null;
+  return m ? [m[1]!] : [];
+};
+
+/** The webhook URL with `/messages/{id}` inserted before the query (which may carry `thread_id`). */
+function messageUrl(webhookUrl: string, messageId: string): string {
+  const url = new URL(webhookUrl);
+  url.pathname = url.pathname.replace(/\/+$/, '') + `/messages/${encodeURIComponent(messageId)}`;
+  url.searchParams.delete('wait');
+  return url.toString();
+}
+
+export const discord: Channel<DiscordConfig> = {
+  type: 'discord',
+  label: 'Discord',
+  secretFields: ['url'],
+  fields: [
+    { name: 'url', label: 'Webhook URL', secret: true, required: true, placeholder: 'https://discord.com/api/webhooks/123/abc' },
+    { name: 'username', label: 'Display name (optional)', secret: false, required: false, placeholder: 'Build Alerts' },
+  ],
+  parseConfig: (input) => parseWith(schema, input),
+  targetIdentity: (config) => urlIdentity('discord', config.url),
+  urls: (config) => [config.url],
+
+  buildRequest(alert: Alert, config: DiscordConfig, ctx: BuildContext): HttpRequest {
+    const msg = describeAlert(alert, { ...config.mentions, ...ctx.mentions });
+    const title = truncate(`${msg.emoji} ${msg.test ? '[Test] ' : ''}${msg.headline}`, LIMITS.title);
+    const footer = truncate(msg.repository, LIMITS.footer);
+    const fields: { name: string; value: string; inline: boolean }[] = [];
+    const group = groupLines(msg, 'markdown');
+    if (group.length > 0) fields.push({ name: 'Also for this commit', value: truncate(group.join('\n'), LIMITS.fieldValue), inline: false });
+    const links = msg.links.map((l) => link(l.text, l.url, 'markdown')).join(' · ');
+    const lines = [...(msg.test ? [`🧪 ${TEST_NOTE}`, ''] : []), ...factLines(msg, 'markdown', discordMention), ...(links ? ['', links] : [])];
+    // The 6000-character total covers title, description, field names and values, and footer.
+    const used = title.length + footer.length + fields.reduce((n, f) => n + f.name.length + f.value.length, 0);
+    const description = truncate(lines.join('\n'), Math.min(LIMITS.description, LIMITS.embedTotal - used));
+    const buildUrl = msg.links[0]?.url;
+    const embed: Record<string, unknown> = { title, description, color: toneColorInt(msg.tone), footer: { text: footer }, timestamp: alert.occurredAt };
+    if (buildUrl) embed.url = buildUrl;
+    if (fields.length > 0) embed.fields = fields;
+    const ids = mentionedIds(msg.author?.handle);
+    const body: Record<string, unknown> = {
+      embeds: [embed],
+      // Ping only the mapped author, never @everyone or roles that a commit message might contain.
+      allowed_mentions: { parse: [], users: ids },
+    };
+    if (ids.length > 0) body.content = truncate(`${discordMention(ids[0]!)}`, LIMITS.content);
+    if (config.username) body.username = config.username;
+
+    const messageId = ctx.incidentMemo?.messageId;
+    if ((alert.type === 'build.fixed' || alert.type === 'deployment.fixed') && messageId) {
+      return jsonRequest('PATCH', messageUrl(config.url, messageId), body);
+    }
+    return jsonRequest('POST', withQuery(config.url, { wait: 'true' }), body);
+  },
+
+  classify(res: HttpResponse): DeliveryOutcome {
+    const json = parseJsonObject(res.body);
+    if (res.status >= 200 && res.status < 300) {
+      const id = json && typeof json.id === 'string' ? json.id : undefined;
+      return id ? { kind: 'delivered', memo: { messageId: id } } : { kind: 'delivered' };
+    }
+    if (res.status === 429) {
+      // Discord puts seconds (a float) in the body and in Retry-After (https://discord.com/developers/docs/topics/rate-limits).
+      const bodyMs = json && typeof json.retry_after === 'number' ? Math.ceil(json.retry_after * 1000) : undefined;
+      const headerMs = parseRetryAfter(res.headers);
+      const hints = [bodyMs, headerMs].filter((n): n is number => n !== undefined);
+      const reason = describeStatus(res);
+      return hints.length > 0 ? { kind: 'retry', reason, afterMs: Math.max(...hints) } : { kind: 'retry', reason };
+    }
+    const code = json && typeof json.code === 'number' ? json.code : undefined;
+    if (res.status === 404 && code === UNKNOWN_MESSAGE) {
+      return { kind: 'failed', reason: `${describeStatus(res)} (the message to edit was deleted)` };
+    }
+    if (res.status === 401 || res.status === 403 || res.status === 404 || code === UNKNOWN_WEBHOOK) {
+      return { kind: 'disable', reason: describeStatus(res) };
+    }
+    return classifyHttp(res);
+  },
+
+  /** GET on a webhook URL returns the webhook object and posts nothing. */
+  buildSilentCheck: (config) => ({ method: 'GET', url: config.url, headers: { 'user-agent': USER_AGENT } }),
+  classifySilentCheck(res: HttpResponse): DeliveryOutcome {
+    if (res.status >= 200 && res.status < 300) return { kind: 'delivered' };
+    return discord.classify(res);
+  },
+};

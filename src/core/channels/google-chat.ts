@@ -1,0 +1,82 @@
+/**
+ * Google Chat incoming webhook (https://developers.google.com/workspace/chat/quickstart/webhooks).
+ * One thread per incident: `thread.threadKey` = incidentKey with
+ * `messageReplyOption=REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD`, so the fix lands under the failure.
+ */
+import { z } from 'zod';
+import type { Alert } from '../alerts/alert';
+import type { DeliveryOutcome } from '../delivery/outcome';
+import { classifyHttp, describeStatus } from '../delivery/http-status';
+import type { HttpRequest, HttpResponse } from '../ports';
+import type { BuildContext, Channel } from './channel';
+import {
+  boundedKey, endpointUrl, fitBody, jsonRequest, mentionsField, parseWith, truncate, urlIdentity, withQuery,
+} from './channel-support';
+import { describeAlert, escapeText, factValue, groupLines, TEST_NOTE } from './message';
+
+const schema = z.object({ url: endpointUrl(), mentions: mentionsField() });
+export type GoogleChatConfig = z.infer<typeof schema>;
+
+/** A message, text and cards included, is at most 32,000 bytes (https://developers.google.com/workspace/chat/api/reference/rest/v1/spaces.messages). */
+const MAX_BYTES = 30_000;
+const TEXT = 4_096;
+const WIDGET_TEXT = 2_000;
+
+/** Numeric user ids (or "users/…") become mentions; anything else stays text. */
+export function googleChatMention(handle: string): string {
+  const h = handle.trim();
+  if (/^<users\/[^>]+>$/.test(h)) return h;
+  if (/^users\/\S+$/.test(h)) return `<${h}>`;
+  if (/^\d{5,}$/.test(h)) return `<users/${h}>`;
+  return '@' + h.replace(/^@/, '');
+}
+
+export const googleChat: Channel<GoogleChatConfig> = {
+  type: 'google-chat',
+  label: 'Google Chat',
+  secretFields: ['url'],
+  fields: [
+    { name: 'url', label: 'Webhook URL', secret: true, required: true, placeholder: 'https://chat.googleapis.com/v1/spaces/AAAA/messages?key=…&token=…' },
+  ],
+  parseConfig: (input) => parseWith(schema, input),
+  targetIdentity: (config) => urlIdentity('google-chat', config.url),
+  urls: (config) => [config.url],
+
+  buildRequest(alert: Alert, config: GoogleChatConfig, ctx: BuildContext): HttpRequest {
+    const msg = describeAlert(alert, { ...config.mentions, ...ctx.mentions });
+    const mention = msg.author?.handle ? ` ${googleChatMention(msg.author.handle)}` : '';
+    const body = fitBody((budget) => {
+      const cut = (t: string) => truncate(t, budget);
+      const widgets: unknown[] = msg.facts.map((f) => ({
+        decoratedText: { topLabel: f.label, text: cut(factValue(f, 'html', msg)), wrapText: true },
+      }));
+      const sections: unknown[] = [];
+      if (msg.test) sections.push({ widgets: [{ textParagraph: { text: `🧪 ${TEST_NOTE}` } }] });
+      sections.push({ widgets });
+      const group = groupLines(msg, 'html');
+      if (group.length > 0) sections.push({ header: 'Also for this commit', widgets: [{ textParagraph: { text: cut(group.join('<br>')) } }] });
+      if (msg.links.length > 0) {
+        sections.push({ widgets: [{ buttonList: { buttons: msg.links.map((l) => ({ text: l.text, onClick: { openLink: { url: l.url } } })) } }] });
+      }
+      return {
+        text: truncate(`${msg.emoji} ${msg.title}`, Math.min(TEXT, budget)) + mention,
+        cardsV2: [{
+          cardId: 'build-alert',
+          card: {
+            header: { title: cut(`${msg.test ? '[Test] ' : ''}${msg.headline}`), subtitle: cut(escapeText(msg.repository, 'plain')) },
+            sections,
+          },
+        }],
+        thread: { threadKey: boundedKey(alert.incidentKey, 200) },
+      };
+    }, MAX_BYTES, WIDGET_TEXT);
+    const url = withQuery(config.url, { messageReplyOption: 'REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD' });
+    return jsonRequest('POST', url, body, { 'content-type': 'application/json; charset=UTF-8' });
+  },
+
+  classify(res: HttpResponse): DeliveryOutcome {
+    // 401/403/404: key or token revoked, webhook deleted or the space gone.
+    if (res.status === 401 || res.status === 403 || res.status === 404) return { kind: 'disable', reason: describeStatus(res) };
+    return classifyHttp(res);
+  },
+};

@@ -1,0 +1,86 @@
+/**
+ * Microsoft Teams through a Workflows (Power Automate) webhook: "Post to a channel when a webhook
+ * request is received" expects a message with an Adaptive Card attachment
+ * (https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook).
+ * Office 365 connector URLs (*.webhook.office.com) are retired and refused on save.
+ */
+import { z } from 'zod';
+import type { Alert } from '../alerts/alert';
+import type { DeliveryOutcome } from '../delivery/outcome';
+import { classifyHttp, describeStatus } from '../delivery/http-status';
+import type { HttpRequest, HttpResponse } from '../ports';
+import type { BuildContext, Channel } from './channel';
+import { endpointUrl, fitBody, jsonRequest, mentionsField, parseWith, truncate, urlIdentity } from './channel-support';
+import { describeAlert, factValue, groupLines, TEST_NOTE, type Tone } from './message';
+
+const RETIRED_CONNECTOR_HOST = /(^|\.)webhook\.office\.com$|^outlook\.office(365)?\.com$/i;
+
+const schema = z.object({
+  url: endpointUrl().refine((raw) => !RETIRED_CONNECTOR_HOST.test(new URL(raw).hostname), {
+    error: 'Office 365 connector webhooks are retired; create a Teams Workflows webhook ("Post to a channel when a webhook request is received") and paste its URL',
+  }),
+  mentions: mentionsField(),
+});
+export type TeamsConfig = z.infer<typeof schema>;
+
+/** Teams caps a message at about 28 KB (https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/format-your-bot-messages). */
+const MAX_BYTES = 27_000;
+const CARD_TEXT = 2_000;
+
+const TONE: Record<Tone, string> = { danger: 'Attention', success: 'Good', warning: 'Warning', info: 'Accent', neutral: 'Default' };
+
+export const teams: Channel<TeamsConfig> = {
+  type: 'teams',
+  label: 'Microsoft Teams',
+  secretFields: ['url'],
+  fields: [
+    { name: 'url', label: 'Workflows webhook URL', secret: true, required: true, placeholder: 'https://prod-00.westus.logic.azure.com:443/workflows/…' },
+  ],
+  parseConfig: (input) => parseWith(schema, input),
+  targetIdentity: (config) => urlIdentity('teams', config.url),
+  urls: (config) => [config.url],
+
+  buildRequest(alert: Alert, config: TeamsConfig, ctx: BuildContext): HttpRequest {
+    const msg = describeAlert(alert, { ...config.mentions, ...ctx.mentions });
+    const body = fitBody((budget) => {
+      const cut = (t: string) => truncate(t, budget);
+      const items: unknown[] = [
+        { type: 'TextBlock', text: cut(`${msg.emoji} ${msg.test ? '[Test] ' : ''}${msg.headline}`), weight: 'Bolder', size: 'Medium', wrap: true, color: TONE[msg.tone] },
+      ];
+      if (msg.test) items.push({ type: 'TextBlock', text: TEST_NOTE, isSubtle: true, wrap: true });
+      items.push({ type: 'FactSet', facts: msg.facts.map((f) => ({ title: f.label, value: cut(factValue(f, 'markdown', msg)) })) });
+      const group = groupLines(msg, 'markdown');
+      if (group.length > 0) {
+        items.push({ type: 'TextBlock', text: '**Also for this commit:**', wrap: true, spacing: 'Medium' });
+        items.push({ type: 'TextBlock', text: cut(group.join('\n\n')), wrap: true });
+      }
+      const entities: unknown[] = [];
+      if (msg.author?.handle) {
+        // Mentions need an entity naming the user's Entra id or UPN (https://learn.microsoft.com/en-us/microsoftteams/platform/task-modules-and-cards/cards/cards-format#mention-support-within-adaptive-cards).
+        const tag = `<at>${msg.author.name}</at>`;
+        items.push({ type: 'TextBlock', text: `cc ${tag}`, wrap: true, isSubtle: true });
+        entities.push({ type: 'mention', text: tag, mentioned: { id: msg.author.handle, name: msg.author.name } });
+      }
+      const card: Record<string, unknown> = {
+        $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+        type: 'AdaptiveCard',
+        version: '1.4',
+        body: items,
+        actions: msg.links.map((l) => ({ type: 'Action.OpenUrl', title: l.text, url: l.url })),
+        msteams: entities.length > 0 ? { width: 'Full', entities } : { width: 'Full' },
+      };
+      return {
+        type: 'message',
+        summary: truncate(msg.title, 250),
+        attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }],
+      };
+    }, MAX_BYTES, CARD_TEXT);
+    return jsonRequest('POST', config.url, body);
+  },
+
+  classify(res: HttpResponse): DeliveryOutcome {
+    // 404: the workflow was deleted or turned off; it will not come back by itself.
+    if (res.status === 404) return { kind: 'disable', reason: `${describeStatus(res)} (workflow not found)` };
+    return classifyHttp(res);
+  },
+};
