@@ -83,4 +83,6 @@ export interface Alert {
   group?: GroupedBuild[];
   /** True when sent by "Send test alert". */
   test?: boolean;
+  /** True for a still-failing reminder raised by a rule's `remindEvery` (not by a new build). */
+  reminder?: boolean;
 }

@@ -1,0 +1,4 @@
+export * from './alert';
+export * from './identity';
+export * from './state-machine';
+export * from './event-alerts';
