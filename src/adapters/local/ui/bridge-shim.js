@@ -1,0 +1,154 @@
+/*
+ * Local stand-in for the Forge Custom UI host. @forge/bridge reaches its host only through
+ * `globalThis.__bridge.callBridge(name, payload)` (see node_modules/@forge/bridge/out/bridge.js), and
+ * reads that global when its modules load, so this file must run before the app bundle. It lets the
+ * very bundle deployed to Forge run against the local runtime:
+ *   invoke(key, payload) -> POST /api/resolvers/<key> {payload, extension} -> ResolverResponse JSON
+ *   getContext()         -> accountId, moduleKey and extension derived from the page URL
+ * Everything else resolves harmlessly. Plain ES2017, no imports: served as-is at /__local/bridge-shim.js.
+ */
+(function () {
+  'use strict';
+
+  var path = window.location.pathname;
+  var repoMatch = /\/repos\/([^/]+)\/settings(?:\/|$)/.exec(path);
+  var wsMatch = /\/workspaces\/([^/]+)\/settings(?:\/|$)/.exec(path);
+  var UUID = /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i;
+
+  function decode(s) {
+    try {
+      return decodeURIComponent(s);
+    } catch (e) {
+      return s;
+    }
+  }
+
+  /** The Forge extension context: a repository from /repos/<key>/settings, a workspace from /workspaces/<ws>/settings. */
+  function extensionFromUrl() {
+    if (repoMatch) {
+      var key = decode(repoMatch[1]);
+      var repository = { uuid: key };
+      // A "workspace/repo" key is a full name; the local server resolves either form.
+      if (key.indexOf('/') > 0 && !UUID.test(key)) repository.fullName = key;
+      return { type: 'bitbucket:repoSettingsMenuPage', repository: repository };
+    }
+    if (wsMatch) {
+      var ws = decode(wsMatch[1]);
+      return { type: 'bitbucket:workspaceSettingsMenuPage', workspace: UUID.test(ws) ? { uuid: ws } : { slug: ws } };
+    }
+    return { type: 'bitbucket:repoSettingsMenuPage' };
+  }
+
+  var extension = extensionFromUrl();
+  var moduleKey = wsMatch && !repoMatch ? 'workspace-settings' : 'repo-settings';
+
+  function context() {
+    var tz = 'UTC';
+    try {
+      tz = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+    } catch (e) {
+      /* keep UTC */
+    }
+    return {
+      accountId: 'local-admin',
+      cloudId: 'local',
+      localId: 'local-' + moduleKey,
+      moduleKey: moduleKey,
+      environmentType: 'DEVELOPMENT',
+      environmentId: 'local',
+      locale: navigator.language || 'en-US',
+      timezone: tz,
+      siteUrl: window.location.origin,
+      extension: extension,
+    };
+  }
+
+  function internalError(message) {
+    return { ok: false, error: { code: 'internal', message: message } };
+  }
+
+  function invoke(payload) {
+    var functionKey = payload && payload.functionKey;
+    return fetch('/api/resolvers/' + encodeURIComponent(functionKey), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ payload: (payload && payload.payload) || {}, extension: extension }),
+    }).then(
+      function (res) {
+        return res.text().then(function (text) {
+          try {
+            return JSON.parse(text);
+          } catch (e) {
+            return internalError('The local server answered ' + res.status + ' without JSON.');
+          }
+        });
+      },
+      function () {
+        return internalError('The local server is not reachable.');
+      },
+    );
+  }
+
+  function notAvailable(payload) {
+    // Shape of a fetchProduct/fetchRemote answer, so requestBitbucket() yields a Response (501).
+    return { body: JSON.stringify({ error: 'Not available in the local runtime' }), headers: { 'content-type': 'application/json' }, status: 501, statusText: 'Not Implemented', isAttachment: false, request: payload };
+  }
+
+  var handlers = {
+    invoke: invoke,
+    getContext: function () {
+      return context();
+    },
+    // No host theming here: the app sees no data-color-mode and loads the Atlassian themes itself.
+    enableTheming: function () {
+      return undefined;
+    },
+    changeWindowTitle: function (title) {
+      if (typeof title === 'string') document.title = title;
+    },
+    fetchProduct: notAvailable,
+    fetchRemote: notAvailable,
+    navigate: function (p) {
+      var url = p && p.url;
+      if (typeof url !== 'string') return;
+      if (p.type === 'new-tab') window.open(url, '_blank', 'noopener');
+      else window.location.assign(url);
+    },
+    reload: function () {
+      window.location.reload();
+    },
+    getUrl: function (location) {
+      return new URL(typeof location === 'string' ? location : '/', window.location.origin);
+    },
+    on: function () {
+      return { unsubscribe: function () {} };
+    },
+    onPublic: function () {
+      return { unsubscribe: function () {} };
+    },
+    subscribeRealtimeChannel: function () {
+      return { unsubscribe: function () {} };
+    },
+    getCookieConsentPreferences: function () {
+      return null;
+    },
+    isRovoEnabled: function () {
+      return false;
+    },
+    initFeatureFlags: function () {
+      return {};
+    },
+  };
+
+  function callBridge(name, payload) {
+    var handler = handlers[name];
+    try {
+      return Promise.resolve(handler ? handler(payload) : undefined);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  window.__bridge = { callBridge: callBridge };
+  window.__buildAlertsLocal = { extension: extension, moduleKey: moduleKey };
+})();

@@ -1,0 +1,162 @@
+import { useCallback, useEffect, useState } from 'react';
+import Button from '@atlaskit/button/new';
+import DynamicTable from '@atlaskit/dynamic-table';
+import Lozenge from '@atlaskit/lozenge';
+import { token } from '@atlaskit/tokens';
+import type { DeliveryLogEntry, ResolverResponse } from '../api';
+import { formatLatency, formatTime } from '../lib/format';
+import { outcomeAppearance } from './outcome';
+import { ErrorBanner, Section, subtleText } from './ui';
+
+const PAGE = 25;
+
+interface Props {
+  load(cursor?: string): Promise<ResolverResponse<{ entries: DeliveryLogEntry[]; nextCursor: string | null }>>;
+  redeliver(id: string): Promise<ResolverResponse<{ queued: true }>>;
+  /** Bumped by the page when something likely added entries (a test alert). */
+  refreshKey?: number;
+}
+
+export function DeliveryLogSection(props: Props) {
+  const { load } = props;
+  const [entries, setEntries] = useState<DeliveryLogEntry[] | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [problem, setProblem] = useState<string[]>([]);
+  const [queued, setQueued] = useState<Record<string, 'pending' | 'queued' | string>>({});
+
+  const refresh = useCallback(async () => {
+    setLoading(true);
+    const res = await load();
+    setLoading(false);
+    if (res.ok) {
+      setEntries(res.data.entries);
+      setCursor(res.data.nextCursor);
+      setProblem([]);
+    } else {
+      setEntries((e) => e ?? []);
+      setProblem([res.error.message]);
+    }
+  }, [load]);
+
+  useEffect(() => {
+    void refresh();
+  }, [refresh, props.refreshKey]);
+
+  async function more() {
+    if (!cursor) return;
+    setLoading(true);
+    const res = await load(cursor);
+    setLoading(false);
+    if (res.ok) {
+      setEntries((e) => [...(e ?? []), ...res.data.entries]);
+      setCursor(res.data.nextCursor);
+    } else setProblem([res.error.message]);
+  }
+
+  async function redeliver(id: string) {
+    setQueued((q) => ({ ...q, [id]: 'pending' }));
+    const res = await props.redeliver(id);
+    setQueued((q) => ({ ...q, [id]: res.ok ? 'queued' : res.error.message }));
+  }
+
+  const head = {
+    cells: [
+      { key: 'at', content: 'Time' },
+      { key: 'channel', content: 'Channel' },
+      { key: 'alert', content: 'Alert' },
+      { key: 'outcome', content: 'Outcome' },
+      { key: 'status', content: 'HTTP' },
+      { key: 'latency', content: 'Latency' },
+      { key: 'error', content: 'Error' },
+      { key: 'action', content: <span style={{ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0,0,0,0)' }}>Actions</span> },
+    ],
+  };
+  const rows = (entries ?? []).map((e) => {
+    const q = queued[e.id];
+    return {
+      key: e.id,
+      cells: [
+        { key: 'at', content: <time dateTime={e.at}>{formatTime(e.at)}</time> },
+        { key: 'channel', content: e.channel },
+        {
+          key: 'alert',
+          content: (
+            <span>
+              {e.alertType}
+              {e.test ? (
+                <>
+                  {' '}
+                  <Lozenge appearance="new">test</Lozenge>
+                </>
+              ) : null}
+              {e.rule ? <div style={subtleText}>{e.rule}</div> : null}
+            </span>
+          ),
+        },
+        {
+          key: 'outcome',
+          content: (
+            <span>
+              <Lozenge appearance={outcomeAppearance(e.outcome)}>{e.outcome}</Lozenge>
+              {e.attempt > 1 ? <span style={subtleText}> attempt {e.attempt}</span> : null}
+            </span>
+          ),
+        },
+        { key: 'status', content: e.status ?? '—' },
+        { key: 'latency', content: formatLatency(e.latencyMs) },
+        { key: 'error', content: e.error ? <span style={{ color: token('color.text.danger'), wordBreak: 'break-word' }}>{e.error}</span> : '—' },
+        {
+          key: 'action',
+          content:
+            q === 'queued' ? (
+              <span role="status">Queued</span>
+            ) : (
+              <>
+                <Button
+                  spacing="compact"
+                  isLoading={q === 'pending'}
+                  onClick={() => void redeliver(e.id)}
+                  aria-label={`Redeliver ${e.alertType} to ${e.channel} at ${formatTime(e.at)}`}
+                >
+                  Redeliver
+                </Button>
+                {q && q !== 'pending' ? <div role="alert" style={{ color: token('color.text.danger') }}>{q}</div> : null}
+              </>
+            ),
+        },
+      ],
+    };
+  });
+
+  return (
+    <Section
+      id="log"
+      title="Delivery log"
+      description="Every attempt to deliver an alert, newest first."
+      actions={
+        <Button onClick={() => void refresh()} isDisabled={loading}>
+          Refresh
+        </Button>
+      }
+    >
+      <ErrorBanner title="Could not load the log" messages={problem} />
+      <DynamicTable
+        label="Delivery log"
+        head={head}
+        rows={rows}
+        isLoading={entries === null || loading}
+        emptyView={<p style={subtleText}>No deliveries yet. Send a test alert from a channel to see one here.</p>}
+      />
+      {cursor ? (
+        <div style={{ display: 'flex', justifyContent: 'center', marginTop: token('space.100') }}>
+          <Button onClick={() => void more()} isDisabled={loading}>
+            Load older deliveries
+          </Button>
+        </div>
+      ) : null}
+    </Section>
+  );
+}
+
+export { PAGE as DELIVERY_LOG_PAGE };
