@@ -56,8 +56,7 @@ export function effectiveRules(loaded: LoadedConfig, repo: string, workspace: st
   const ownRules = own?.rules ?? [];
   const wsRules = loaded.workspace?.rules ?? [];
   const source = ownRules.length ? own! : wsRules.length ? loaded.workspace! : null;
-  const channelNames = [...channels.keys()];
-  const rules = source ? source.rules : defaultRules(channelNames);
+  const rules = source ? source.rules : defaultRules();
   const raw = {
     version: 1,
     channels: [...channels.values()].map((c) => ({ name: c.def.name, type: c.def.type })),

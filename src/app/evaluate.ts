@@ -10,7 +10,7 @@ import type { BuildMemory, DeploymentMemory } from '../core/alerts';
 import type { DeliveryJob } from '../core/delivery/delivery-job';
 import type { RepoEvent } from '../core/events/repo-event';
 import type { JobResult, QueueJob } from '../core/ports';
-import { matchRules, quietHoursDelay } from '../core/rules';
+import { matchRules, parseDuration } from '../core/rules';
 import { keys, repoKey, repoKeyFromString } from '../core/storage-keys';
 import type { AppDeps } from './app-types';
 import { effectiveRules, type LoadedConfig } from './effective-rules';
@@ -99,17 +99,21 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
   const mainBranch = repoRecord.mainBranch ?? event.mainBranch ?? null;
   let enriched = false;
 
-  for (const alert of alerts) {
-    const matches = matchRules(effective.doc, alert, { mainBranch, now });
+  const channelNames = [...effective.channels.keys()];
+  for (const raised of alerts) {
+    const matches = matchRules(effective.doc, raised, { mainBranch, now, knownChannels: channelNames });
     if (matches.length === 0) continue;
     if (!enriched) {
       alerts = await enrichAlerts(deps, alerts, repo);
       enriched = true;
     }
-    const current = alerts.find((a) => a.id === alert.id) ?? alert;
-    for (const { rule, channels } of matches) {
+    const enrichedAlert = alerts.find((a) => a.id === raised.id) ?? raised;
+    for (const { rule, channels, alert: matched, quietForMs } of matches) {
+      // failAfter may turn the Nth still-failing into a failed for this rule: keep its type, take the enrichment.
+      const current = { ...enrichedAlert, type: matched.type, id: matched.id };
       if (isSnoozed(snoozes, rule.name, current, now)) continue;
-      const holdMs = quietHoursDelay(rule, now);
+      const groupWait = rule.groupWait ? parseDuration(rule.groupWait) : null;
+      const groupWaitMs = groupWait?.ok ? groupWait.value : 0;
       for (const channelName of channels) {
         const channel = effective.channels.get(channelName);
         if (!channel) continue;
@@ -124,9 +128,9 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
           alert: current,
           attempt: 1,
           raisedAt: now,
-          ...(holdMs > 0 ? { notBefore: now + holdMs } : {}),
+          ...(quietForMs > 0 ? { notBefore: now + quietForMs } : {}),
         };
-        if (rule.groupWaitMs && rule.groupWaitMs > 0 && current.build?.commit) groupWaits.push({ job, waitMs: rule.groupWaitMs });
+        if (groupWaitMs > 0 && current.build?.commit) groupWaits.push({ job, waitMs: groupWaitMs });
         else deliveries.push(job);
       }
     }

@@ -189,7 +189,7 @@ const repoHandlers: Record<string, Handler> = {
   getDeliveryLog: async (deps, scope, p) => {
     const limit = Math.min(100, Math.max(1, Number.isInteger(p?.limit) ? p.limit : 25));
     const page = await deps.store.query<DeliveryLogEntry & { job?: unknown }>({
-      beginsWith: keys.logPrefix(scope.repo!), limit, reverse: true, ...(typeof p?.cursor === 'string' ? { cursor: p.cursor } : {}),
+      beginsWith: keys.logPrefix(scope.repo!), limit, ...(typeof p?.cursor === 'string' ? { cursor: p.cursor } : {}),
     });
     const entries = page.results.map(({ value }) => {
       const { job: _job, ...entry } = value;

@@ -7,6 +7,8 @@ import type { RepositoryRef } from './events/repo-event';
  * so UUIDs lose their braces and free text (branch names, build keys) is encoded, and hashed when long.
  */
 export const KEY_MAX_LENGTH = 500;
+/** Year 5138 in ms: log keys store (ceiling - time) so that ascending order is newest first. */
+const LOG_TIME_CEILING = 99_999_999_999_999;
 const KEY_ALLOWED = /^[A-Za-z0-9:._\-#]+$/;
 
 export const PREFIX = {
@@ -72,9 +74,12 @@ export const keys = {
   deploymentState: (repo: string, environment: string | null) =>
     `${PREFIX.state}${repo}:d:${encodeKeyPart(environment ?? '~')}`,
   breaker: (target: string) => `${PREFIX.breaker}${encodeKeyPart(target, 200)}`,
-  /** Log keys sort by time: a descending query lists the newest first. */
+  /**
+   * Log keys sort newest first in ascending order (inverted time): KVS queries cannot sort
+   * descending, and reading a whole prefix to reverse it would cost one query per 100 entries.
+   */
   log: (repo: string, atMs: number, id: string) =>
-    `${PREFIX.log}${repo}:${String(atMs).padStart(15, '0')}:${encodeKeyPart(id, 80)}`,
+    `${PREFIX.log}${repo}:${String(LOG_TIME_CEILING - atMs).padStart(15, '0')}:${encodeKeyPart(id, 80)}`,
   logPrefix: (repo: string) => `${PREFIX.log}${repo}:`,
   incident: (channelId: string, incidentKey: string) =>
     `${PREFIX.incident}${encodeKeyPart(channelId, 100)}:${encodeKeyPart(incidentKey, 200)}`,

@@ -8,7 +8,7 @@ import type { AppDeps, App } from '../../app/app-types';
 import { createApp } from '../../app/create-app';
 import type { EgressPolicy } from '../../core/delivery/egress';
 import type { Logger } from '../../core/ports';
-import { createHttpClient } from './http-client';
+import { createFetchHttpClient } from './http-client';
 import { localAccess, offlineBitbucket, systemClock } from './local-ports';
 import { manifestEgressHosts } from './manifest-egress';
 import { createDurableQueue, type DurableQueue } from './queue/durable-queue';
@@ -76,7 +76,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     store,
     secrets: store,
     queue,
-    http: createHttpClient({ egress }),
+    http: createFetchHttpClient({ egress }),
     clock: systemClock,
     log,
     bitbucket: offlineBitbucket,
