@@ -299,7 +299,8 @@ export function link(text: string, url: string | null | undefined, markup: Marku
   switch (markup) {
     case 'slack': return `<${url.replace(/[|>]/g, encodeURIComponent)}|${t.replace(/\|/g, '¦')}>`;
     case 'html': return `<a href="${escapeText(url, 'html')}">${t}</a>`;
-    case 'markdown': return `[${t}](${url.replace(/[()]/g, encodeURIComponent)})`;
+    // encodeURIComponent leaves ( and ) alone; they would end the markdown link early.
+    case 'markdown': return `[${t}](${url.replace(/\(/g, '%28').replace(/\)/g, '%29')})`;
     case 'plain': return `${t} (${url})`;
   }
 }
