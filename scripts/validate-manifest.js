@@ -11,16 +11,20 @@
 const path = require('node:path');
 const { validate, ProcessorBuilder, ValidationTypes } = require('@forge/manifest');
 
+const isError = (e) => (e.level ?? 'error') === 'error';
+
 async function validateManifest(manifestPath) {
   const problems = [];
   const full = await validate(false, manifestPath);
   for (const e of full.errors ?? []) problems.push(e);
   if (!full.success && !(full.errors ?? []).length) problems.push({ level: 'error', message: 'manifest is not valid' });
-  // The extra processors only make sense once the file parses and matches the schema.
-  if (full.success) {
+  // The extra processors only make sense once the file parses and matches the schema (`success` is
+  // false on warnings too, so look at the levels).
+  if (!problems.some(isError)) {
     for (const type of [ValidationTypes.PRODUCT_TRIGGER, ValidationTypes.DEPRECATED_EGRESS_PERMISSIONS]) {
       const res = await ProcessorBuilder.instance().withValidation(type).build().process(manifestPath);
-      for (const e of res.errors ?? []) problems.push(e);
+      // Each processor re-runs the schema pass; keep only what it adds.
+      for (const e of res.errors ?? []) if (!problems.some((p) => p.message === e.message)) problems.push(e);
     }
   }
   return problems;
@@ -37,8 +41,8 @@ async function main() {
   process.chdir(path.dirname(path.resolve(manifestPath)));
   const file = path.basename(manifestPath);
   const problems = await validateManifest(file);
-  const errors = problems.filter((e) => (e.level ?? 'error') === 'error');
-  for (const e of problems) console[(e.level ?? 'error') === 'error' ? 'error' : 'warn'](format(manifestPath, e));
+  const errors = problems.filter(isError);
+  for (const e of problems) console[isError(e) ? 'error' : 'warn'](format(manifestPath, e));
   if (errors.length) {
     console.error(`manifest: ${errors.length} error(s)`);
     process.exit(1);
