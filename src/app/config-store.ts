@@ -53,11 +53,9 @@ export async function prepareChannel(
   if (!/^[A-Za-z0-9 _.-]{1,64}$/.test(name)) {
     return err(invalid('channel name is invalid', [{ path: at('name'), message: 'use 1-64 letters, digits, spaces, "_", "." or "-"' }]));
   }
-  let channel;
-  try {
-    channel = getChannel(input.type);
-  } catch {
-    return err(invalid('unknown channel type', [{ path: at('type'), message: `unknown channel type "${String(input.type)}"` }]));
+  const channel = getChannel(input.type);
+  if (!channel) {
+    return err(invalid('unknown channel type', [{ path: at('type'), message: `unknown channel type "${String(input.type).slice(0, 40)}"` }]));
   }
   const existingSecret = storedName
     ? ((await deps.secrets.getSecret<Record<string, unknown>>(keys.channelSecret(target.secretScope, storedName))) ?? {})

@@ -46,21 +46,26 @@ export async function attemptSend(
   job: DeliveryJob,
   secret: Record<string, unknown>,
   memo: Record<string, string> | undefined,
+  mode: 'alert' | 'check' = 'alert',
 ): Promise<{ outcome: DeliveryOutcome | null; result: HttpResult | null; secrets: string[] }> {
   const channel = getChannel(job.channelType);
+  if (!channel) return { outcome: { kind: 'failed', reason: `unknown channel type "${job.channelType}"` }, result: null, secrets: [] };
   const secrets = Object.values(secret).filter((v): v is string => typeof v === 'string' && v.length > 0);
   const parsed = channel.parseConfig({ ...job.channelConfig, ...secret, name: job.channel, type: job.channelType });
   if (!parsed.ok) {
     const reason = parsed.error.map((e) => `${e.path}: ${e.message}`).join('; ');
     return { outcome: { kind: 'failed', reason: redact(`channel config is invalid: ${reason}`, secrets) }, result: null, secrets };
   }
-  const request = channel.buildRequest(job.alert, parsed.value, {
+  const ctx = {
     idempotencyKey: job.id,
     now: deps.clock.now(),
     incidentMemo: memo,
     rule: job.rule,
     mentions: (job.channelConfig.mentions as Record<string, string> | undefined) ?? undefined,
-  });
+  };
+  // "Send test alert" uses the vendor's silent check where there is one, so testing posts nothing.
+  const silent = mode === 'check' && channel.buildSilentCheck ? channel.buildSilentCheck(parsed.value, ctx) : null;
+  const request = silent ?? channel.buildRequest(job.alert, parsed.value, ctx);
   if (!request) return { outcome: null, result: null, secrets };
   const allowed = checkEgress(request.url, deps.egress);
   if (!allowed.ok) {
@@ -74,7 +79,8 @@ export async function attemptSend(
         : { kind: 'retry', reason: redact(`${result.failure.kind}: ${result.failure.message}`, secrets) };
     return { outcome, result, secrets };
   }
-  return { outcome: channel.classify(result.response), result, secrets };
+  const classify = silent && channel.classifySilentCheck ? channel.classifySilentCheck.bind(channel) : channel.classify.bind(channel);
+  return { outcome: classify(result.response), result, secrets };
 }
 
 export function toReport(outcome: DeliveryOutcome | null, result: HttpResult | null, secrets: string[], willRetry: boolean): AttemptReport {
@@ -168,7 +174,7 @@ export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number):
 
 export async function sendTest(deps: AppDeps, job: DeliveryJob): Promise<TestResult> {
   const secret = (await deps.secrets.getSecret<Record<string, unknown>>(keys.channelSecret(job.channelScope, job.channel))) ?? {};
-  const { outcome, result, secrets } = await attemptSend(deps, job, secret, undefined);
+  const { outcome, result, secrets } = await attemptSend(deps, job, secret, undefined, 'check');
   const report = toReport(outcome, result, secrets, false);
   await recordAttempt(deps, job, 1, report);
   return { outcome: report.outcome, status: report.status, latencyMs: report.latencyMs, response: report.response, error: report.error };
