@@ -2,8 +2,9 @@
  * The hosts the app's backend may call, exactly as manifest.yml declares them under
  * `permissions.external.fetch.backend` (test/forge/manifest.test.ts keeps the two in step).
  * Forge refuses undeclared hosts at run time with a 403
- * (https://developer.atlassian.com/platform/forge/manifest-reference/permissions/); the local
- * runtime feeds the same list to `checkEgress` so a URL that would fail on Forge fails locally too.
+ * (https://developer.atlassian.com/platform/forge/manifest-reference/permissions/). The Forge adapter
+ * feeds this list to `checkEgress`; the local runtime applies the same list (read from manifest.yml),
+ * so a URL that would fail on Forge fails locally too.
  */
 
 /** Fixed vendor endpoints, one line per channel type. Wildcards cover only subdomains, never the parent. */
