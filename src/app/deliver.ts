@@ -9,6 +9,7 @@ import { getChannel } from '../core/channels/registry';
 import { breakerAllows, breakerWaitMs, recordFailure, recordSuccess } from '../core/delivery/breaker';
 import { decideRetry } from '../core/delivery/backoff';
 import type { DeliveryJob } from '../core/delivery/delivery-job';
+import { OPENING_TYPES, RESOLVING_TYPES } from '../core/alerts/alert';
 import { checkEgress } from '../core/delivery/egress';
 import type { DeliveryOutcome } from '../core/delivery/outcome';
 import { redact } from '../core/delivery/redact';
@@ -28,7 +29,16 @@ const DELIVERED_MEMORY = 20;
 export interface IncidentRecord {
   memo?: Record<string, string>;
   delivered: string[];
+  /** An opening alert (failed) of the current streak has been settled on this channel: delivered or given up. */
+  opened?: boolean;
 }
+
+/**
+ * How long a recovery waits for its failure to be settled on the same channel. The local queue runs
+ * a key's jobs in push order; Forge's per-key concurrency does not promise order, so this guard keeps
+ * a fix from overtaking its failure there too, without waiting forever for a failure that never came.
+ */
+export const RECOVERY_WAITS_FOR_FAILURE_MS = 10 * 60 * 1000;
 
 export const channelHealthKey = (scope: string, channel: string): string => keys.breaker(`${scope}:${channel}`);
 
@@ -146,6 +156,12 @@ export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number):
     return { status: 'retry', afterSeconds: Math.min(900, Math.max(1, Math.ceil(breakerWaitMs(health.breaker, now) / 1000))), reason: 'circuit open' };
   }
 
+  const opening = OPENING_TYPES.includes(job.alert.type);
+  const resolving = RESOLVING_TYPES.includes(job.alert.type);
+  if (resolving && job.awaitsFailure && !incident.opened && !job.manual && now - job.raisedAt < RECOVERY_WAITS_FOR_FAILURE_MS) {
+    return { status: 'retry', afterSeconds: 15, reason: 'waiting for the failure alert of this incident' };
+  }
+
   const secret = (await deps.secrets.getSecret<Record<string, unknown>>(keys.channelSecret(job.channelScope, job.channel))) ?? {};
   const { outcome, result, secrets } = await attemptSend(deps, job, secret, incident.memo);
   const decision = outcome?.kind === 'retry' ? decideRetry(attempt, job.raisedAt, deps.clock.now(), outcome.afterMs) : null;
@@ -156,7 +172,8 @@ export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number):
   const writes: { key: string; value: unknown }[] = [];
   if (outcome?.kind === 'delivered' || outcome === null) {
     const memo = outcome?.kind === 'delivered' && outcome.memo ? { ...incident.memo, ...outcome.memo } : incident.memo;
-    writes.push({ key: incidentKey, value: { memo, delivered: [...incident.delivered, job.id].slice(-DELIVERED_MEMORY) } satisfies IncidentRecord });
+    const opened = opening ? true : resolving ? false : incident.opened;
+    writes.push({ key: incidentKey, value: { memo, delivered: [...incident.delivered, job.id].slice(-DELIVERED_MEMORY), opened } satisfies IncidentRecord });
     const closed = recordSuccess(health.breaker);
     if (closed !== health.breaker) writes.push({ key: healthKey, value: { ...health, breaker: closed } });
   } else if (outcome.kind === 'retry') {
@@ -164,6 +181,8 @@ export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number):
   } else if (outcome.kind === 'disable') {
     writes.push({ key: healthKey, value: { ...health, disabled: { reason: outcome.reason, at: new Date(now).toISOString() } } });
   }
+  const settledWithoutDelivery = outcome !== null && outcome.kind !== 'delivered' && !(outcome.kind === 'retry' && willRetry);
+  if (opening && settledWithoutDelivery && !incident.opened) writes.push({ key: incidentKey, value: { ...incident, opened: true } });
   if (writes.length) await deps.store.setMany(writes);
 
   if (outcome?.kind === 'retry' && decision?.retry) {

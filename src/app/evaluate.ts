@@ -128,6 +128,7 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
           alert: current,
           attempt: 1,
           raisedAt: now,
+          ...(RESOLVING_TYPES.includes(current.type) && rule.on.some((e) => e === 'failed' || e === 'still-failing') ? { awaitsFailure: true } : {}),
           ...(quietForMs > 0 ? { notBefore: now + quietForMs } : {}),
         };
         if (groupWaitMs > 0 && current.build?.commit) groupWaits.push({ job, waitMs: groupWaitMs });

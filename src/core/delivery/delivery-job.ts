@@ -20,6 +20,8 @@ export interface DeliveryJob {
   raisedAt: number;
   /** Quiet hours: hold until this time (ms). The consumer re-queues with a delay until then. */
   notBefore?: number;
+  /** A recovery whose rule also sends failures to this channel: it waits until the failure is settled there. */
+  awaitsFailure?: boolean;
   /** Manual redelivery from the log, or "Send test alert": skip the breaker and dedupe. */
   manual?: 'test' | 'redeliver';
 }
