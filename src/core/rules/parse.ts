@@ -3,12 +3,12 @@ import type { ZodIssue } from 'zod';
 import { CHANNEL_TYPES, type ChannelType } from '../channels/channel';
 import { err, ok, type FieldError, type Result } from '../result';
 import {
-  ALL_CHANNELS_TOKEN, CHANNEL_NAME, documentSchema, QUIET_HOURS_KEYS, RULE_KEYS, suggest, TOP_LEVEL_KEYS,
+  ALL_CHANNELS_TOKEN, CHANNEL_NAME, describeValue, documentSchema, QUIET_HOURS_KEYS, RULE_KEYS, suggest, TOP_LEVEL_KEYS,
   type ChannelDefinition, type Rule, type RulesDocument,
 } from './schema';
 
 export interface ParseRulesOptions {
-  /** Shown by `formatFieldError`; defaults to "rules.yaml". */
+  /** Not needed to parse; lets callers pass one options object to `formatFieldErrors`. Default "rules.yaml". */
   fileName?: string;
   /** Channels defined elsewhere (workspace defaults) that rules may name without defining them. */
   knownChannels?: readonly string[];
@@ -45,6 +45,11 @@ export function formatPath(segments: readonly Segment[]): string {
 export function formatFieldError(fileName: string, e: FieldError): string {
   const where = e.line !== undefined ? `${fileName}:${e.line}:${e.column ?? 1}` : fileName;
   return e.path ? `${where}: ${e.path}: ${e.message}` : `${where}: ${e.message}`;
+}
+
+/** Every error as a printable line, for the CLI and logs. */
+export function formatFieldErrors(errors: readonly FieldError[], options: Pick<ParseRulesOptions, 'fileName'> = {}): string[] {
+  return errors.map((e) => formatFieldError(options.fileName ?? 'rules.yaml', e));
 }
 
 function allowedKeys(segments: readonly Segment[]): readonly string[] {
@@ -123,7 +128,7 @@ function crossCheck(input: unknown, options: ParseRulesOptions, typeIsValid: (t:
       const hint = suggest(name, candidates);
       out.push({
         segments: ['rules', i, 'channels', k],
-        message: `unknown channel ${JSON.stringify(name)}${hint ? ` (did you mean "${hint}"?)` : ''}; define it under channels${candidates.length ? ` (defined: ${candidates.join(', ')})` : ''}`,
+        message: `unknown channel ${describeValue(name)}${hint ? ` (did you mean "${hint}"?)` : ''}; define it under channels${candidates.length ? ` (defined: ${candidates.join(', ')})` : ''}`,
       });
     });
   });

@@ -64,11 +64,19 @@ const REPOSITORY = /^(\{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 const MAX_PATTERN = 255;
 export const MAX_FAIL_AFTER = 100;
 
-/** How a wrong value is shown in a message: strings quoted, containers named, long text cut. */
+/**
+ * How a wrong value is shown in a message: short strings quoted, containers named. URLs and long
+ * unbroken text are not echoed: a webhook URL or key pasted into the wrong field must not end up in
+ * an error message, a log or a resolver response.
+ */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'an empty value';
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value);
+  if (typeof value === 'string') {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value.trim())) return 'a URL';
+    if (value.length > 40 && !/\s/.test(value)) return `a ${value.length}-character value`;
+    return JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value);
+  }
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   return String(value);
@@ -129,13 +137,13 @@ const pattern = (what: string) =>
 const eventName = leaf<RuleEvent>((v) => {
   if (typeof v !== 'string') return expected('an event name', v);
   if ((RULE_EVENT_LIST as string[]).includes(v)) return null;
-  return `unknown event ${JSON.stringify(v)}${didYouMean(v, RULE_EVENT_LIST)}; expected one of: ${RULE_EVENT_LIST.join(', ')}`;
+  return `unknown event ${describeValue(v)}${didYouMean(v, RULE_EVENT_LIST)}; expected one of: ${RULE_EVENT_LIST.join(', ')}`;
 });
 
 const channelType = leaf<ChannelType>((v) => {
   if (typeof v !== 'string') return expected('a channel type', v);
   if ((CHANNEL_TYPES as readonly string[]).includes(v)) return null;
-  return `unknown channel type ${JSON.stringify(v)}${didYouMean(v, CHANNEL_TYPES)}; expected one of: ${CHANNEL_TYPES.join(', ')}`;
+  return `unknown channel type ${describeValue(v)}${didYouMean(v, CHANNEL_TYPES)}; expected one of: ${CHANNEL_TYPES.join(', ')}`;
 });
 
 const channelName = leaf<string>((v) =>
@@ -155,7 +163,7 @@ const clock = leaf<string>((v) =>
 
 const timeZone = leaf<string>((v) => {
   if (typeof v !== 'string') return expected('an IANA time zone such as "Europe/Berlin" or "UTC"', v);
-  return isValidTimeZone(v) ? null : `unknown time zone ${JSON.stringify(v)}; expected an IANA name such as "Europe/Berlin" or "UTC"`;
+  return isValidTimeZone(v) ? null : `unknown time zone ${describeValue(v)}; expected an IANA name such as "Europe/Berlin" or "UTC"`;
 });
 
 const quietHoursSchema = z

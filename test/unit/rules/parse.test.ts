@@ -1,6 +1,8 @@
+import type { ChannelType } from '../../../src/core/channels/channel';
+import { getChannel } from '../../../src/core/channels/registry';
 import type { FieldError } from '../../../src/core/result';
 import {
-  formatFieldError, parseRulesObject, parseRulesText, type RulesDocument,
+  formatFieldError, formatFieldErrors, parseRulesObject, parseRulesText, type RulesDocument,
 } from '../../../src/core/rules';
 
 const VALID = `version: 1
@@ -229,6 +231,19 @@ rules:
     expect(all).not.toContain('whsec_');
   });
 
+  test('a URL or key pasted into the wrong field is not echoed', () => {
+    const text = VALID
+      .replace('name: team-slack', 'name: https://hooks.slack.com/services/T000/B000/XXXX')
+      .replace('type: webhook', 'type: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwMfKQ9r8GKYq');
+    const lines = formatFieldErrors(errors(parseRulesText(text)), { fileName: 'team.yaml' });
+    expect(lines).toEqual([
+      'team.yaml:4:11: channels[0].name: expected a channel name of 1-64 letters, digits, spaces, "_", "." or "-", got a URL',
+      expect.stringMatching(/^team\.yaml:8:11: channels\[1\]\.type: unknown channel type a 49-character value; expected one of: slack, /),
+      'team.yaml:17:16: rules[0].channels[0]: unknown channel "team-slack"; define it under channels (defined: audit)',
+    ]);
+    expect(lines.join('\n')).not.toMatch(/hooks\.slack|whsec_/);
+  });
+
   test('several errors come back sorted by position', () => {
     const text = VALID.replace('failAfter: 1', 'failAfter: x').replace('type: slack', 'type: sl');
     const es = errors(parseRulesText(text));
@@ -266,5 +281,23 @@ describe('parseRulesObject', () => {
 
   test.each([null, 'text', 3, []])('non-object input %p is an error', (input) => {
     expect(parseRulesObject(input).ok).toBe(false);
+  });
+});
+
+describe('with the real channel registry as validateChannel', () => {
+  // The seam the settings save and CLI use: per-type config errors land on the right line.
+  const validateChannel = (type: ChannelType, config: Record<string, unknown>): FieldError[] => {
+    const r = getChannel(type).parseConfig({ ...config });
+    return r.ok ? [] : r.error;
+  };
+
+  test('the documented example is valid', () => {
+    expect(parseRulesText(VALID, { validateChannel }).ok).toBe(true);
+  });
+
+  test('a bad Slack URL is reported at its line, without echoing it', () => {
+    const text = VALID.replace('https://hooks.slack.com/services/T000/B000/XXXX', 'not a url');
+    const es = errors(parseRulesText(text, { validateChannel }));
+    expect(es.map((e) => [e.path, e.line])).toEqual([['channels[0].url', positionOf(text, 'not a url').line]]);
   });
 });
