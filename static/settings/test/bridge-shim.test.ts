@@ -30,6 +30,18 @@ describe('local bridge shim', () => {
     expect(ctx.extension.repository.uuid).toBe('{15a31549-1cff-45dc-9d0d-310114c5038b}');
   });
 
+  it('prefers the context the local server printed into the page', async () => {
+    const w = window as unknown as { __BUILD_ALERTS_CONTEXT__?: unknown };
+    w.__BUILD_ALERTS_CONTEXT__ = { accountId: 'acc-1', moduleKey: 'repo-settings', extension: { repository: { uuid: '{r}', fullName: 'acme/api' } } };
+    try {
+      const ctx = (await loadShim()('getContext')) as { accountId: string; extension: unknown };
+      expect(ctx.accountId).toBe('acc-1');
+      expect(ctx.extension).toEqual({ repository: { uuid: '{r}', fullName: 'acme/api' } });
+    } finally {
+      delete w.__BUILD_ALERTS_CONTEXT__;
+    }
+  });
+
   it('turns invoke into POST /api/resolvers/:name with payload and extension, returning the JSON', async () => {
     const fetchMock = jest.fn(async () => answer(200, JSON.stringify({ ok: true, data: { matches: ['main'], total: 1 } })));
     (globalThis as unknown as { fetch: unknown }).fetch = fetchMock;

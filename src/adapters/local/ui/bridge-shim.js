@@ -39,8 +39,12 @@
     return { type: 'bitbucket:repoSettingsMenuPage' };
   }
 
-  var extension = extensionFromUrl();
-  var moduleKey = wsMatch && !repoMatch ? 'workspace-settings' : 'repo-settings';
+  // The local server may print what it knows (the stored uuid and full name for a repository key)
+  // as window.__BUILD_ALERTS_CONTEXT__ before this script; the URL is the fallback.
+  var given = window.__BUILD_ALERTS_CONTEXT__ && typeof window.__BUILD_ALERTS_CONTEXT__ === 'object' ? window.__BUILD_ALERTS_CONTEXT__ : null;
+  var extension = given && given.extension ? given.extension : extensionFromUrl();
+  var moduleKey = given && given.moduleKey ? given.moduleKey : wsMatch && !repoMatch ? 'workspace-settings' : 'repo-settings';
+  var accountId = given && given.accountId ? given.accountId : 'local-admin';
 
   function context() {
     var tz = 'UTC';
@@ -50,7 +54,7 @@
       /* keep UTC */
     }
     return {
-      accountId: 'local-admin',
+      accountId: accountId,
       cloudId: 'local',
       localId: 'local-' + moduleKey,
       moduleKey: moduleKey,

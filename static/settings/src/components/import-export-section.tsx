@@ -81,7 +81,7 @@ export function ImportExportSection(props: Props) {
           Or choose a file:{' '}
         </label>
         <input id="import-file" type="file" accept=".yml,.yaml,text/yaml,text/plain" onChange={(e) => void onFile(e)} />
-        <Button appearance="primary" onClick={() => void doImport()} isLoading={busy}>
+        <Button onClick={() => void doImport()} isLoading={busy}>
           Import rules
         </Button>
       </div>

@@ -348,6 +348,7 @@ function BranchPreview(props: { preview: PreviewFn; branches: string; exclude: s
     void preview(globs, excludes).then((res) => {
       if (!live) return;
       if (!res.ok) setState({ text: `Preview unavailable: ${res.error.message}`, tone: 'error' });
+      else if (res.data.total === 0) setState({ text: 'No branches seen yet in this repository: the rule applies as builds arrive.', tone: 'ok' });
       else if (res.data.matches.length === 0) setState({ text: `Matches no branch (of ${res.data.total}).`, tone: 'ok' });
       else {
         const shown = res.data.matches.slice(0, 8).join(', ');

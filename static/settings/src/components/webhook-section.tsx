@@ -91,7 +91,7 @@ export function WebhookSection(props: Props) {
             />
           </FieldRow>
         </div>
-        <Button type="submit" appearance="primary">
+        <Button type="submit">
           Save secret
         </Button>
         {props.secretSet ? (
