@@ -5,10 +5,10 @@
  */
 import { getChannel } from '../core/channels/registry';
 import { checkEgress } from '../core/delivery/egress';
-import { maskSecret } from '../core/delivery/redact';
+import { MASK, maskSecret } from '../core/delivery/redact';
 import type { FieldError, Result } from '../core/result';
 import { err, ok } from '../core/result';
-import { parseRulesObject, parseRulesText } from '../core/rules';
+import { isMaskedSecret, parseRulesObject, parseRulesText } from '../core/rules';
 import { keys } from '../core/storage-keys';
 import YAML from 'yaml';
 import type { ChannelInput, RuleDto } from '../shared/contract';
@@ -39,6 +39,9 @@ const invalid = (message: string, fields: FieldError[]): ConfigError => ({ code:
 
 const OWN_KEYS = new Set(['name', 'type']);
 
+/** Hints from exportRules ("https://host/…XXXX") or the settings page ("https://host/••••XXXX"); never a real credential. */
+const looksMasked = (v: unknown): boolean => isMaskedSecret(v) || (typeof v === 'string' && v.includes(MASK));
+
 /** Validates a channel as the browser or a rules file gives it; secrets left blank keep their stored values. */
 export async function prepareChannel(
   deps: AppDeps,
@@ -63,7 +66,8 @@ export async function prepareChannel(
   const merged: Record<string, unknown> = { ...existingSecret };
   for (const [k, v] of Object.entries(input)) {
     if (OWN_KEYS.has(k)) continue;
-    if (channel.secretFields.includes(k) && (v === undefined || v === null || v === '')) continue; // write-only: keep
+    // Write-only: blank keeps the stored value, and so does a masked hint (an exported rules file read back in).
+    if (channel.secretFields.includes(k) && (v === undefined || v === null || v === '' || looksMasked(v))) continue;
     merged[k] = v;
   }
   const parsed = channel.parseConfig({ ...merged, name, type: input.type });

@@ -5,7 +5,7 @@
  */
 import type { Alert } from '../core/alerts/alert';
 import type { BuildMemory } from '../core/alerts';
-import { channelTypeInfo } from '../core/channels/registry';
+import { channelTypeInfo, getChannel } from '../core/channels/registry';
 import type { DeliveryJob } from '../core/delivery/delivery-job';
 import type { Caller } from '../core/ports';
 import { previewBranches, serializeRules } from '../core/rules';
@@ -265,10 +265,11 @@ export function exportYaml(config: RepoConfig | undefined, scope: { target: Conf
     {
       version: 1,
       ...(repository ? { repository } : {}),
-      channels: (config?.channels ?? []).map((c) => ({ name: c.name, type: c.type, ...c.config, ...c.secretHints })),
+      // serializeRules takes channels as { name, type, config }; secret fields hold the stored hints, masked again on output.
+      channels: (config?.channels ?? []).map((c) => ({ name: c.name, type: c.type, config: { ...c.config, ...c.secretHints } })),
       rules: config?.rules ?? [],
     } as never,
-    { secrets: 'mask' },
+    { secrets: 'mask', secretFields: (type) => getChannel(type).secretFields },
   );
 }
 

@@ -42,7 +42,8 @@ export function encodeKeyPart(text: string, maxLength = 120): string {
     return Array.from(bytes, (b) => '#' + b.toString(16).padStart(2, '0')).join('');
   });
   if (encoded.length <= maxLength) return encoded;
-  return encoded.slice(0, maxLength - 18) + '#~' + hash(text);
+  // "#h" marks a hashed tail: "#" is otherwise always followed by two hex digits, and "~" is not a KVS key character.
+  return encoded.slice(0, maxLength - 18) + '#h' + hash(text);
 }
 
 export function isValidKey(key: string): boolean {
