@@ -122,7 +122,7 @@ export function RulesSection(props: Props) {
       {own.length === 0 && editing === null ? (
         <SectionMessage
           appearance={noChannels ? 'warning' : 'information'}
-          title={props.usingDefaults ? 'No rules yet' : 'No rules'}
+          title={props.usingDefaults ? 'Using the default rule' : 'No rules'}
           actions={[<span key="add">{addButton}</span>]}
         >
           <p>
