@@ -21,6 +21,13 @@ export interface AppDeps {
   webhookUrl?: () => Promise<string | null>;
   /** Inbound webhook secret from the environment (local runtime: BUILD_ALERTS_WEBHOOK_SECRET). */
   envWebhookSecret?: string | null;
+  /** Per-attempt send timeout (ms); default deliver.ts SEND_TIMEOUT_MS. Lowered by tests (BUILD_ALERTS_SEND_TIMEOUT_MS). */
+  sendTimeoutMs?: number;
+  /**
+   * Multiplies the retry backoff (core/delivery/backoff) so fault tests run in seconds, not minutes
+   * (BUILD_ALERTS_RETRY_SCALE). A vendor's Retry-After is never scaled: it stays a floor. Default 1.
+   */
+  retryDelayScale?: number;
 }
 
 /** A raw inbound HTTP request (Bitbucket webhook), as both the web trigger and the local server see it. */

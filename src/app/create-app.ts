@@ -6,6 +6,7 @@ import { deliveryConcurrencyKey, evaluateEvent } from './evaluate';
 import { flushGroup } from './grouping';
 import { ingestForgeEvent, ingestWebhook } from './ingest';
 import { reconcile } from './reconcile';
+import { handleReminder } from './remind';
 import { resolve } from './resolvers';
 
 export function createApp(deps: AppDeps): App {
@@ -29,6 +30,8 @@ async function handleJob(deps: AppDeps, body: JobBody, attempt: number): Promise
       if (job) await deps.queue.push([{ body: { type: 'deliver', delivery: job }, concurrencyKey: deliveryConcurrencyKey(job) }]);
       return result;
     }
+    case 'remind':
+      return handleReminder(deps, body);
     case 'reconcile':
       return { status: 'done' };
     default:

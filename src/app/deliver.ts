@@ -81,7 +81,7 @@ export async function attemptSend(
   if (!allowed.ok) {
     return { outcome: { kind: 'failed', reason: `egress refused: ${allowed.error.message}` }, result: null, secrets };
   }
-  const result = await deps.http.send(request, { timeoutMs: SEND_TIMEOUT_MS });
+  const result = await deps.http.send(request, { timeoutMs: deps.sendTimeoutMs ?? SEND_TIMEOUT_MS });
   if (!result.ok) {
     const outcome: DeliveryOutcome =
       result.failure.kind === 'egress-denied'
@@ -186,9 +186,19 @@ export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number):
   if (writes.length) await deps.store.setMany(writes);
 
   if (outcome?.kind === 'retry' && decision?.retry) {
-    return { status: 'retry', afterSeconds: Math.min(900, Math.max(1, Math.ceil(decision.delayMs / 1000))), reason: outcome.reason };
+    return { status: 'retry', afterSeconds: retryAfterSeconds(deps, decision.delayMs, outcome.afterMs), reason: outcome.reason };
   }
   return { status: 'done' };
+}
+
+/**
+ * Queue delay for a retry. Whole seconds, at least 1 (Forge `retryAfter`), unless a test scaled the
+ * backoff down: then fractional seconds, still never sooner than the vendor's Retry-After.
+ */
+function retryAfterSeconds(deps: AppDeps, delayMs: number, hintMs: number | undefined): number {
+  const scale = deps.retryDelayScale ?? 1;
+  if (scale === 1) return Math.min(900, Math.max(1, Math.ceil(delayMs / 1000)));
+  return Math.min(900, Math.max(delayMs * scale, hintMs ?? 0) / 1000);
 }
 
 export async function sendTest(deps: AppDeps, job: DeliveryJob): Promise<TestResult> {

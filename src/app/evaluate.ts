@@ -9,8 +9,8 @@ import { alertsForEvent, evaluateBuild, evaluateDeployment } from '../core/alert
 import type { BuildMemory, DeploymentMemory } from '../core/alerts';
 import type { DeliveryJob } from '../core/delivery/delivery-job';
 import type { RepoEvent } from '../core/events/repo-event';
-import type { JobResult, QueueJob } from '../core/ports';
-import { matchRules, parseDuration } from '../core/rules';
+import type { JobBody, JobResult, QueueJob } from '../core/ports';
+import { matchRules, parseDuration, remindEveryMs } from '../core/rules';
 import { keys, repoKey, repoKeyFromString } from '../core/storage-keys';
 import type { AppDeps } from './app-types';
 import { effectiveRules, type LoadedConfig } from './effective-rules';
@@ -95,6 +95,7 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
 
   const snoozes = (found.get(keys.snooze(repo)) as Snooze[] | undefined) ?? [];
   const deliveries: DeliveryJob[] = [];
+  const reminders: QueueJob[] = [];
   const groupWaits: { job: DeliveryJob; waitMs: number }[] = [];
   const mainBranch = repoRecord.mainBranch ?? event.mainBranch ?? null;
   let enriched = false;
@@ -112,6 +113,10 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
       // failAfter may turn the Nth still-failing into a failed for this rule: keep its type, take the enrichment.
       const current = { ...enrichedAlert, type: matched.type, id: matched.id };
       if (isSnoozed(snoozes, rule.name, current, now)) continue;
+      const remindMs = remindEveryMs(rule);
+      if (remindMs && current.type === 'build.failed' && stateKey) {
+        reminders.push(remindJob({ repo, workspace: event.workspace ?? null, stateKey, rule: rule.name, dueAt: now + remindMs }, now));
+      }
       const groupWait = rule.groupWait ? parseDuration(rule.groupWait) : null;
       const groupWaitMs = groupWait?.ok ? groupWait.value : 0;
       for (const channelName of channels) {
@@ -147,6 +152,7 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
     body: { type: 'deliver', delivery: d },
     concurrencyKey: deliveryConcurrencyKey(d),
   }));
+  jobs.push(...reminders);
   for (const g of groupWaits) {
     const flush = await upsertGroup(deps, g.job, g.waitMs);
     if (flush) jobs.push(flush);
@@ -175,4 +181,11 @@ function mergeRepoRecord(existing: RepoRecord | undefined, event: RepoEvent, now
     return null;
   }
   return next;
+}
+
+type RemindBody = Extract<JobBody, { type: 'remind' }>;
+
+/** Reminder checks hop at most 900 s at a time (the queue's longest delay) until they are due. */
+export function remindJob(body: Omit<RemindBody, 'type'>, now = Date.now()): QueueJob {
+  return { body: { type: 'remind', ...body }, delayInSeconds: Math.min(900, Math.max(0, Math.ceil((body.dueAt - now) / 1000))) };
 }

@@ -78,7 +78,9 @@ export type JobBody =
   | { type: 'event'; event: import('./events/repo-event').RepoEvent; receivedAt: string }
   | { type: 'deliver'; delivery: import('./delivery/delivery-job').DeliveryJob }
   | { type: 'flush-group'; groupKey: string }
-  | { type: 'reconcile'; repoKey: string };
+  | { type: 'reconcile'; repoKey: string }
+  /** A rule's `remindEvery`: re-checks one failing build when due, and schedules the next check. */
+  | { type: 'remind'; repo: string; workspace: string | null; stateKey: string; rule: string; dueAt: number };
 
 export interface QueueJob {
   body: JobBody;
