@@ -150,6 +150,8 @@ export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number):
   if (!job.manual && incident.delivered.includes(job.id)) return { status: 'done' }; // redelivered queue job
   if (health.disabled && !job.manual) {
     await recordAttempt(deps, job, attempt, { outcome: 'skipped', status: null, latencyMs: null, response: null, error: `channel disabled: ${health.disabled.reason}` });
+    // A skipped failure is settled too: otherwise its fix, once the channel is re-enabled, waits for it in vain.
+    if (OPENING_TYPES.includes(job.alert.type) && !incident.opened) await deps.store.set(incidentKey, { ...incident, opened: true } satisfies IncidentRecord);
     return { status: 'done' };
   }
   if (!job.manual && !breakerAllows(health.breaker, now)) {

@@ -29,7 +29,7 @@ export interface EffectiveRules {
 
 export const workspaceScope = (workspace: string): string => `ws-${workspace.replace(/[{}]/g, '').toLowerCase()}`;
 
-/** Parsed documents are cached by (scope, updatedAt): parsing is the costliest step of an event. */
+/** Parsed documents are cached by content: parsing is the costliest step of an event. */
 const parsedCache = new Map<string, RulesDocument>();
 const CACHE_LIMIT = 1000;
 
@@ -62,7 +62,8 @@ export function effectiveRules(loaded: LoadedConfig, repo: string, workspace: st
     channels: [...channels.values()].map((c) => ({ name: c.def.name, type: c.def.type })),
     rules,
   };
-  const cacheKey = `${repo}|${own?.updatedAt ?? '-'}|${loaded.workspace?.updatedAt ?? '-'}`;
+  // Keyed by content: two saves within one millisecond must not share an entry.
+  const cacheKey = JSON.stringify(raw);
   const doc = parseCached(cacheKey, raw);
   if (!doc) return null;
   return { doc, channels, usingDefaults: !source };

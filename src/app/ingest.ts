@@ -36,16 +36,48 @@ export function usefulForRules(event: RepoEvent): boolean {
 /** Queue key for event jobs: one repository's events are evaluated one at a time, in order. */
 export const eventConcurrencyKey = (event: RepoEvent): string => `event:${repoKey(event.repository) ?? 'unknown'}`;
 
+/**
+ * @forge/events takes at most 50 events and 200 KB per push
+ * (https://developer.atlassian.com/platform/forge/runtime-reference/async-events-api/); the JSON the
+ * queue measures is kept under this, leaving room for the platform's envelope.
+ */
+const MAX_PUSH_BYTES = 190 * 1024;
+/** Ref changes kept from one push: far more than any alert needs, while a mass tag import stays one small job. */
+export const MAX_PUSH_CHANGES = 100;
+
+const jobBytes = (job: QueueJob): number => Buffer.byteLength(JSON.stringify(job));
+
+/** Cuts what a queue job cannot carry: a push's ref changes beyond MAX_PUSH_CHANGES. */
+function trimEvent(event: RepoEvent): RepoEvent {
+  if (!event.push || event.push.changes.length <= MAX_PUSH_CHANGES) return event;
+  return { ...event, push: { ...event.push, changes: event.push.changes.slice(0, MAX_PUSH_CHANGES) } };
+}
+
 export async function queueEvents(deps: AppDeps, events: RepoEvent[]): Promise<IngestResult> {
   const useful = events.filter((e) => !e.selfGenerated && usefulForRules(e));
   if (useful.length === 0) return { queued: 0, ignored: events.length ? 'no rule can use this event' : 'empty' };
   const receivedAt = new Date(deps.clock.now()).toISOString();
-  const jobs: QueueJob[] = useful.map((event) => ({
-    body: { type: 'event', event, receivedAt },
-    concurrencyKey: eventConcurrencyKey(event),
-  }));
-  for (let i = 0; i < jobs.length; i += 50) await deps.queue.push(jobs.slice(i, i + 50)); // @forge/events: ≤50 per push
-  return { queued: jobs.length };
+  const sized = useful.map((event) => {
+    const job: QueueJob = { body: { type: 'event', event: trimEvent(event), receivedAt }, concurrencyKey: eventConcurrencyKey(event) };
+    return { job, bytes: jobBytes(job) };
+  });
+  // An event still too large for one push (hostile field sizes) is dropped here rather than failing the whole request.
+  const fitting = sized.filter((s) => s.bytes <= MAX_PUSH_BYTES);
+  if (fitting.length < sized.length) deps.log.warn({ dropped: sized.length - fitting.length }, 'event too large for the queue: dropped');
+  if (fitting.length === 0) return { queued: 0, ignored: 'event too large to queue' };
+  let batch: QueueJob[] = [];
+  let batchBytes = 2; // "[]"
+  for (const { job, bytes } of fitting) {
+    if (batch.length === 50 || batchBytes + bytes + 1 > MAX_PUSH_BYTES) {
+      await deps.queue.push(batch);
+      batch = [];
+      batchBytes = 2;
+    }
+    batch.push(job);
+    batchBytes += bytes + 1;
+  }
+  if (batch.length) await deps.queue.push(batch);
+  return { queued: fitting.length };
 }
 
 /** Forge `trigger` handler body. Throws only for malformed events, which Forge never sends. */

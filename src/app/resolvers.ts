@@ -5,6 +5,7 @@
  */
 import type { Alert } from '../core/alerts/alert';
 import type { BuildMemory } from '../core/alerts';
+import { buildIncidentKey } from '../core/alerts';
 import { channelTypeInfo, getChannel } from '../core/channels/registry';
 import type { DeliveryJob } from '../core/delivery/delivery-job';
 import type { Caller } from '../core/ports';
@@ -135,8 +136,8 @@ async function knownBranches(deps: AppDeps, repo: string, repoId: string): Promi
   const refs = new Set<string>();
   let cursor: string | undefined;
   for (let page = 0; page < 3; page++) {
-    const res = await deps.store.query<BuildMemory & { ref?: string | null }>({ beginsWith: keys.buildStatePrefix(repo), limit: 100, cursor });
-    for (const r of res.results) if (r.value.ref) refs.add(r.value.ref);
+    const res = await deps.store.query<BuildMemory>({ beginsWith: keys.buildStatePrefix(repo), limit: 100, cursor });
+    for (const r of res.results) if (r.value.build?.ref) refs.add(r.value.build.ref);
     if (!res.nextCursor) break;
     cursor = res.nextCursor;
   }
@@ -210,15 +211,17 @@ const repoHandlers: Record<string, Handler> = {
   getBuildHealth: async (deps, scope) => {
     const rows: BuildHealthRow[] = [];
     const page = await deps.store.query<BuildMemory>({ beginsWith: keys.buildStatePrefix(scope.repo!), limit: 100 });
-    for (const { value } of page.results) {
-      const m = value as BuildMemory & { ref?: string | null; buildKey?: string | null; buildName?: string | null; incidentKey?: string };
+    for (const { value: m } of page.results) {
       const history = (m.history ?? []) as BuildHealthRow['recent'];
       rows.push({
-        ref: m.ref ?? '(no branch)',
-        buildKey: m.buildKey ?? '',
-        buildName: m.buildName ?? null,
-        recent: history.length ? history : [{ state: m.state, at: m.at, commit: m.commit, url: null }],
-        openIncident: m.state === 'FAILED' ? { since: m.failingSince ?? m.at, failures: m.failures ?? 1, incidentKey: m.incidentKey ?? '' } : null,
+        ref: m.build?.ref ?? '(no branch)',
+        buildKey: m.build?.key ?? '',
+        buildName: m.build?.name ?? null,
+        recent: history.length ? history : [{ state: m.state, at: m.at, commit: m.commit, url: m.build?.url ?? null }],
+        openIncident:
+          m.state === 'FAILED' && m.repository
+            ? { since: m.failingSince ?? m.at, failures: m.failures, incidentKey: buildIncidentKey(m.repository, m.build?.ref ?? null, m.build?.key ?? m.build?.name ?? null) }
+            : null,
       });
     }
     return { rows };
