@@ -7,7 +7,7 @@ import pino from 'pino';
 import type { AppDeps, App } from '../../app/app-types';
 import { createApp } from '../../app/create-app';
 import type { EgressPolicy } from '../../core/delivery/egress';
-import type { Logger } from '../../core/ports';
+import type { Clock, Logger } from '../../core/ports';
 import { createFetchHttpClient } from './http-client';
 import { localAccess, offlineBitbucket, systemClock } from './local-ports';
 import { manifestEgressHosts } from './manifest-egress';
@@ -26,6 +26,20 @@ export interface RuntimeOptions {
   log?: Logger;
   /** Queue parallelism across keys. */
   concurrency?: number;
+  /** App and queue time; tests inject a clock they can move forward (then call `queue.wake()`). */
+  clock?: Clock;
+  /** Per-attempt send timeout in ms (default: env BUILD_ALERTS_SEND_TIMEOUT_MS, else 10 s). */
+  sendTimeoutMs?: number;
+  /** Backoff multiplier for fault tests (default: env BUILD_ALERTS_RETRY_SCALE, else 1). */
+  retryDelayScale?: number;
+}
+
+/** A positive number from the environment, or undefined (unset or not a positive number). */
+function envNumber(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const n = Number(raw);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
 export interface Runtime {
@@ -64,7 +78,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
   let url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
   let app!: App;
+  const clock = options.clock ?? systemClock;
   const queue = createDurableQueue({
+    clock,
     dataDir: options.dataDir,
     handler: (body, meta) => app.handleJob(body, meta),
     log,
@@ -77,7 +93,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     secrets: store,
     queue,
     http: createFetchHttpClient({ egress }),
-    clock: systemClock,
+    clock,
     log,
     bitbucket: offlineBitbucket,
     access: localAccess,
@@ -85,6 +101,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     runtime: 'local',
     webhookUrl: async () => `${url}/webhooks/bitbucket`,
     envWebhookSecret: options.webhookSecret ?? null,
+    sendTimeoutMs: options.sendTimeoutMs ?? envNumber('BUILD_ALERTS_SEND_TIMEOUT_MS'),
+    retryDelayScale: options.retryDelayScale ?? envNumber('BUILD_ALERTS_RETRY_SCALE'),
   };
   app = createApp(deps);
   const server = await buildServer({ app, store, log });
