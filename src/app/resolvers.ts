@@ -8,7 +8,7 @@ import type { BuildMemory } from '../core/alerts';
 import { buildIncidentKey } from '../core/alerts';
 import { channelTypeInfo, getChannel } from '../core/channels/registry';
 import type { DeliveryJob } from '../core/delivery/delivery-job';
-import type { Caller } from '../core/ports';
+import { StorageContractError, type Caller } from '../core/ports';
 import { previewBranches, serializeRules } from '../core/rules';
 import { keys, repoKey } from '../core/storage-keys';
 import type {
@@ -189,9 +189,14 @@ const repoHandlers: Record<string, Handler> = {
   },
   getDeliveryLog: async (deps, scope, p) => {
     const limit = Math.min(100, Math.max(1, Number.isInteger(p?.limit) ? p.limit : 25));
-    const page = await deps.store.query<DeliveryLogEntry & { job?: unknown }>({
-      beginsWith: keys.logPrefix(scope.repo!), limit, ...(typeof p?.cursor === 'string' ? { cursor: p.cursor } : {}),
-    });
+    const cursor = typeof p?.cursor === 'string' && p.cursor ? p.cursor : undefined;
+    const page = await deps.store
+      .query<DeliveryLogEntry & { job?: unknown }>({ beginsWith: keys.logPrefix(scope.repo!), limit, ...(cursor ? { cursor } : {}) })
+      .catch((e: unknown) => {
+        // Cursors come back from the browser: one the store cannot read is the caller's mistake, not ours.
+        if (cursor && e instanceof StorageContractError) fail({ code: 'invalid', message: 'cursor is not valid', fields: [{ path: 'cursor', message: 'use nextCursor from a previous page' }] });
+        throw e;
+      });
     const entries = page.results.map(({ value }) => {
       const { job: _job, ...entry } = value;
       return entry;
