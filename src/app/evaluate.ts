@@ -106,6 +106,10 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
     if (matches.length === 0) continue;
     if (!enriched) {
       alerts = await enrichAlerts(deps, alerts, repo);
+      // Forge events carry only UUIDs. Without the Bitbucket API (local runtime, or the API failing) the name the
+      // repository record learned (settings page, earlier webhooks) still beats a bare UUID in every message.
+      const knownName = repoRecord.fullName;
+      if (knownName) alerts = alerts.map((a) => (a.repository.fullName ? a : { ...a, repository: { ...a.repository, fullName: knownName } }));
       enriched = true;
     }
     const enrichedAlert = alerts.find((a) => a.id === raised.id) ?? raised;
