@@ -82,6 +82,9 @@ export type JobBody =
   /** A rule's `remindEvery`: re-checks one failing build when due, and schedules the next check. */
   | { type: 'remind'; repo: string; workspace: string | null; stateKey: string; rule: string; dueAt: number };
 
+/** Every job type, for consumers that must tell a job from junk before handling it. */
+export const JOB_TYPES: readonly JobBody['type'][] = ['event', 'deliver', 'flush-group', 'reconcile', 'remind'];
+
 export interface QueueJob {
   body: JobBody;
   /** 0..900 seconds, as @forge/events allows. */

@@ -8,6 +8,14 @@ import { createForgeDeps } from './ports';
 
 let app: App | null = null;
 
+/**
+ * The local runtime hosts the manifest's handlers with its own ports (LMDB, durable queue): it
+ * provides its App here before calling them, so the handler code is the same one Forge runs.
+ */
+export function provideApp(instance: App): void {
+  app = instance;
+}
+
 export function getForgeApp(): App {
   app ??= createApp(createForgeDeps());
   return app;

@@ -5,7 +5,7 @@
  * `{ _retry, retryOptions }` object the platform reads from the result, so throwing it would not work.
  */
 import { InvocationError, InvocationErrorCode } from '@forge/events';
-import type { JobBody, Logger } from '../../core/ports';
+import { JOB_TYPES, type JobBody, type Logger } from '../../core/ports';
 import { getForgeApp, type AppProvider } from './app-instance';
 import { createConsoleLogger } from './logger';
 
@@ -19,10 +19,10 @@ export interface QueueEvent {
   retryContext?: { retryCount?: number; retryReason?: string };
 }
 
-const JOB_TYPES = new Set(['event', 'deliver', 'flush-group', 'reconcile']);
+const KNOWN_JOB_TYPES = new Set<string>(JOB_TYPES);
 
 function isJobBody(body: unknown): body is JobBody {
-  return !!body && typeof body === 'object' && JOB_TYPES.has((body as { type?: unknown }).type as string);
+  return !!body && typeof body === 'object' && KNOWN_JOB_TYPES.has((body as { type?: unknown }).type as string);
 }
 
 /** Backoff for unexpected failures (storage hiccups, bugs): 30 s, 60 s, 120 s... capped. */

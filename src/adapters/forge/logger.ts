@@ -32,7 +32,8 @@ const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 
 
 export function createConsoleLogger(options: ConsoleLoggerOptions = {}): Logger {
   const sink = options.sink ?? console;
-  const min = ORDER[options.level ?? (process.env.BUILD_ALERTS_DEBUG === '1' ? 'debug' : 'info')];
+  const envLevel = process.env.LOG_LEVEL as Level | undefined;
+  const min = ORDER[options.level ?? (process.env.BUILD_ALERTS_DEBUG === '1' ? 'debug' : envLevel && envLevel in ORDER ? envLevel : 'info')];
   const now = () => new Date(options.clock ? options.clock.now() : Date.now()).toISOString();
   const write = (level: Level, obj: object, msg?: string) => {
     if (ORDER[level] < min) return;

@@ -1,6 +1,7 @@
 /**
  * Starts the whole app on one machine: LMDB store, durable queue, egress-checked HTTP client and the
- * Fastify server, all wired to the same App the Forge handlers call.
+ * Fastify server. Requests and queue jobs go through the very handlers manifest.yml names
+ * (forge-host.ts), running on the local ports.
  */
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import pino from 'pino';
@@ -12,6 +13,7 @@ import { createFetchHttpClient } from './http-client';
 import { localAccess, offlineBitbucket, systemClock } from './local-ports';
 import { manifestEgressHosts } from './manifest-egress';
 import { createDurableQueue, type DurableQueue } from './queue/durable-queue';
+import { hostManifestHandlers, type HostedApp } from './forge-host';
 import { buildServer } from './server';
 import { openLocalStore, type LocalStore } from './store/lmdb-store';
 
@@ -32,6 +34,8 @@ export interface RuntimeOptions {
   sendTimeoutMs?: number;
   /** Backoff multiplier for fault tests (default: env BUILD_ALERTS_RETRY_SCALE, else 1). */
   retryDelayScale?: number;
+  /** Wraps the app's ports before the app is built; the benchmark counts storage and queue calls this way. */
+  wrapDeps?: (deps: AppDeps) => AppDeps;
 }
 
 /** A positive number from the environment, or undefined (unset or not a positive number). */
@@ -78,11 +82,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
   let url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
   let app!: App;
+  let hosted!: HostedApp;
   const clock = options.clock ?? systemClock;
   const queue = createDurableQueue({
     clock,
     dataDir: options.dataDir,
-    handler: (body, meta) => app.handleJob(body, meta),
+    handler: (body, meta) => hosted.handleJob(body, meta),
     log,
     concurrency: options.concurrency ?? 16,
     // The app decides when a delivery gives up (core/delivery/backoff); the queue only guards against loops.
@@ -104,8 +109,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     sendTimeoutMs: options.sendTimeoutMs ?? envNumber('BUILD_ALERTS_SEND_TIMEOUT_MS'),
     retryDelayScale: options.retryDelayScale ?? envNumber('BUILD_ALERTS_RETRY_SCALE'),
   };
-  app = createApp(deps);
-  const server = await buildServer({ app, store, log });
+  app = createApp(options.wrapDeps ? options.wrapDeps(deps) : deps);
+  hosted = hostManifestHandlers(app);
+  const server = await buildServer({ app: hosted, store, log });
   try {
     const address = await server.listen({ host: options.host, port: options.port });
     const actualPort = new URL(address).port;

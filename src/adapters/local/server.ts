@@ -22,7 +22,8 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 export interface ServerOptions {
-  app: App;
+  /** The app's entry points; the runtime passes them through the manifest's handlers (forge-host.ts). */
+  app: Pick<App, 'ingestForgeEvent' | 'ingestWebhook' | 'resolve'>;
   store: KeyValueStore;
   log: Logger;
   /** Bytes accepted on the webhook route (Bitbucket's payloads are far smaller). */

@@ -1,0 +1,98 @@
+/**
+ * Hosts the handlers manifest.yml names, locally. It reads which export each module runs
+ * (`function[].handler: index.<export>`), loads it from src/index.ts, and calls it with the
+ * arguments Forge would pass: the product event to the trigger, `{ body, retryContext }` to the
+ * consumer (an `InvocationError` result becomes a queue retry), the web trigger request shape, and
+ * `{ call: { functionKey, payload }, context }` to the resolver. The handlers get the local App
+ * (LMDB store, durable queue) through `provideApp`; no logic is implemented twice.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import YAML from 'yaml';
+import type { App, InboundRequest, InboundResponse, IngestResult, ResolverCall } from '../../app/app-types';
+import { provideApp } from '../forge/app-instance';
+import type { JobBody, JobResult } from '../../core/ports';
+import type { ResolverName, ResolverResponse } from '../../shared/contract';
+import { REPO_ROOT } from './manifest-egress';
+
+type Handler = (...args: any[]) => Promise<any>;
+
+interface Manifest {
+  modules: Record<string, { key: string; function?: string; resolver?: { function: string } }[]> & {
+    function: { key: string; handler: string }[];
+  };
+}
+
+export interface ManifestHandlers {
+  trigger: Handler;
+  consumer: Handler;
+  webtrigger: Handler;
+  scheduled: Handler;
+  resolver: Handler;
+}
+
+/** The export each manifest module runs, looked up the way Forge does: function key → `index.<export>`. */
+export function manifestHandlers(manifestPath = resolve(REPO_ROOT, 'manifest.yml')): ManifestHandlers {
+  const manifest = YAML.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+  const functions = new Map(manifest.modules.function.map((f) => [f.key, f.handler]));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const entry = require('../../index') as Record<string, Handler>;
+  const load = (module: string, pick: (m: { function?: string; resolver?: { function: string } }) => string | undefined): Handler => {
+    const functionKey = pick(manifest.modules[module]?.[0] ?? {});
+    const handler = functionKey ? functions.get(functionKey) : undefined;
+    const [file, exportName] = (handler ?? '').split('.');
+    const fn = file === 'index' && exportName ? entry[exportName] : undefined;
+    if (typeof fn !== 'function') throw new Error(`manifest.yml: ${module} names no handler exported by src/index.ts`);
+    return fn;
+  };
+  return {
+    trigger: load('trigger', (m) => m.function),
+    consumer: load('consumer', (m) => m.function),
+    webtrigger: load('webtrigger', (m) => m.function),
+    scheduled: load('scheduledTrigger', (m) => m.function),
+    resolver: load('bitbucket:repoSettingsMenuPage', (m) => m.resolver?.function),
+  };
+}
+
+/** What the local server and queue call: the App's entry points, each through its Forge handler. */
+export type HostedApp = Pick<App, 'ingestForgeEvent' | 'ingestWebhook' | 'handleJob' | 'reconcile' | 'resolve'>;
+
+export function hostManifestHandlers(app: App, handlers: ManifestHandlers = manifestHandlers()): HostedApp {
+  provideApp(app);
+  return {
+    ingestForgeEvent: (event: unknown): Promise<IngestResult> => handlers.trigger(event, {}),
+
+    async ingestWebhook(request: InboundRequest): Promise<InboundResponse> {
+      const headers: Record<string, string[]> = {};
+      for (const [name, value] of Object.entries(request.headers)) {
+        if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value : [value];
+      }
+      const res = (await handlers.webtrigger({ method: 'POST', body: request.rawBody.toString('utf8'), headers }, {})) as {
+        statusCode: number;
+        body?: string;
+      };
+      let body: Record<string, unknown> = {};
+      try {
+        body = res.body ? (JSON.parse(res.body) as Record<string, unknown>) : {};
+      } catch {
+        body = { error: 'unreadable response' };
+      }
+      return { status: res.statusCode, body };
+    },
+
+    async handleJob(body: JobBody, meta: { attempt: number; jobId?: string }): Promise<JobResult> {
+      const result = (await handlers.consumer({ body, jobId: meta.jobId, retryContext: { retryCount: meta.attempt - 1 } }, {})) as
+        | { _retry?: boolean; retryOptions?: { retryAfter?: number; retryData?: { reason?: string } } }
+        | undefined;
+      if (result && result._retry) {
+        return { status: 'retry', afterSeconds: result.retryOptions?.retryAfter ?? 1, reason: result.retryOptions?.retryData?.reason ?? 'retry' };
+      }
+      return { status: 'done' };
+    },
+
+    reconcile: () => handlers.scheduled({}, {}),
+
+    resolve: (name: ResolverName, call: ResolverCall): Promise<ResolverResponse<unknown>> =>
+      handlers.resolver({ call: { functionKey: name, payload: call.payload }, context: { extension: call.extension } }, { principal: { accountId: call.caller.accountId } }),
+  };
+}
