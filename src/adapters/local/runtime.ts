@@ -126,12 +126,18 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
   }
   await queue.start();
+  // The manifest's scheduledTrigger runs hourly on Forge; locally the same handler runs on a timer.
+  const reconcileTimer = setInterval(() => {
+    hosted.reconcile().catch((e: Error) => log.warn({ err: e.message }, 'reconciliation failed'));
+  }, 3600_000);
+  reconcileTimer.unref();
   return {
     url,
     app,
     store,
     queue,
     async close() {
+      clearInterval(reconcileTimer);
       await server.close();
       await queue.stop();
       await store.close();
