@@ -110,7 +110,18 @@ export function toReport(outcome: DeliveryOutcome | null, result: HttpResult | n
   }
 }
 
-export async function recordAttempt(deps: AppDeps, job: DeliveryJob, attempt: number, report: AttemptReport): Promise<void> {
+/**
+ * Writes the log entry, together with `state` (incident record, channel health) in one batch: once the
+ * log says "delivered", the incident record that stops a re-run from sending again is there too,
+ * even if the process dies right after (kill -9 between two writes used to mean a second POST).
+ */
+export async function recordAttempt(
+  deps: AppDeps,
+  job: DeliveryJob,
+  attempt: number,
+  report: AttemptReport,
+  state: readonly { key: string; value: unknown }[] = [],
+): Promise<void> {
   const now = deps.clock.now();
   const entry: DeliveryLogEntry & { job: DeliveryJob } = {
     id: `${job.id}:${attempt}:${now}`,
@@ -128,7 +139,7 @@ export async function recordAttempt(deps: AppDeps, job: DeliveryJob, attempt: nu
     ...(job.manual === 'test' ? { test: true } : {}),
     job: { ...job, attempt },
   };
-  await deps.store.set(keys.log(job.repo, now, entry.id), entry, { ttlSeconds: LOG_TTL_SECONDS });
+  await deps.store.setMany([{ key: keys.log(job.repo, now, entry.id), value: entry, ttlSeconds: LOG_TTL_SECONDS }, ...state]);
   const level = report.outcome === 'delivered' || report.outcome === 'skipped' ? 'info' : 'warn';
   deps.log[level](
     { delivery: job.id, channel: job.channel, type: job.channelType, outcome: report.outcome, status: report.status, latencyMs: report.latencyMs, error: report.error, attempt },
@@ -149,9 +160,9 @@ export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number):
 
   if (!job.manual && incident.delivered.includes(job.id)) return { status: 'done' }; // redelivered queue job
   if (health.disabled && !job.manual) {
-    await recordAttempt(deps, job, attempt, { outcome: 'skipped', status: null, latencyMs: null, response: null, error: `channel disabled: ${health.disabled.reason}` });
     // A skipped failure is settled too: otherwise its fix, once the channel is re-enabled, waits for it in vain.
-    if (OPENING_TYPES.includes(job.alert.type) && !incident.opened) await deps.store.set(incidentKey, { ...incident, opened: true } satisfies IncidentRecord);
+    const settled = OPENING_TYPES.includes(job.alert.type) && !incident.opened ? [{ key: incidentKey, value: { ...incident, opened: true } satisfies IncidentRecord }] : [];
+    await recordAttempt(deps, job, attempt, { outcome: 'skipped', status: null, latencyMs: null, response: null, error: `channel disabled: ${health.disabled.reason}` }, settled);
     return { status: 'done' };
   }
   if (!job.manual && !breakerAllows(health.breaker, now)) {
@@ -169,8 +180,6 @@ export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number):
   const decision = outcome?.kind === 'retry' ? decideRetry(attempt, job.raisedAt, deps.clock.now(), outcome.afterMs) : null;
   const willRetry = decision?.retry === true;
   if (outcome?.kind === 'retry' && decision && !decision.retry) outcome.reason = `${outcome.reason}; ${decision.reason}`;
-  await recordAttempt(deps, job, attempt, toReport(outcome, result, secrets, willRetry));
-
   const writes: { key: string; value: unknown }[] = [];
   if (outcome?.kind === 'delivered' || outcome === null) {
     const memo = outcome?.kind === 'delivered' && outcome.memo ? { ...incident.memo, ...outcome.memo } : incident.memo;
@@ -185,7 +194,7 @@ export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number):
   }
   const settledWithoutDelivery = outcome !== null && outcome.kind !== 'delivered' && !(outcome.kind === 'retry' && willRetry);
   if (opening && settledWithoutDelivery && !incident.opened) writes.push({ key: incidentKey, value: { ...incident, opened: true } });
-  if (writes.length) await deps.store.setMany(writes);
+  await recordAttempt(deps, job, attempt, toReport(outcome, result, secrets, willRetry), writes);
 
   if (outcome?.kind === 'retry' && decision?.retry) {
     return { status: 'retry', afterSeconds: retryAfterSeconds(deps, decision.delayMs, outcome.afterMs), reason: outcome.reason };
