@@ -19,7 +19,9 @@ const newest = (dir) => {
 };
 
 if (!existsSync(join(ui, 'node_modules'))) {
-  run(existsSync(join(ui, 'package-lock.json')) ? 'npm ci --no-audit --no-fund' : 'npm install --no-audit --no-fund');
+  // `npm install`, not `npm ci`: npm 11 writes locks without other platforms' optional binaries
+  // (@swc/core-*, @unrs/resolver-binding-*) and `npm ci` then refuses them as out of sync.
+  run('npm install --no-audit --no-fund');
 }
 const index = join(ui, 'build', 'index.html');
 const sources = Math.max(newest(join(ui, 'src')), newest(join(__dirname, '..', 'src', 'shared')));
