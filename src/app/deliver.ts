@@ -79,7 +79,7 @@ export async function attemptSend(
   if (!request) return { outcome: null, result: null, secrets };
   const allowed = checkEgress(request.url, deps.egress);
   if (!allowed.ok) {
-    return { outcome: { kind: 'failed', reason: `egress refused: ${allowed.error.message}` }, result: null, secrets };
+    return { outcome: { kind: 'failed', reason: redact(`egress refused: ${allowed.error.message}`, secrets) }, result: null, secrets };
   }
   const result = await deps.http.send(request, { timeoutMs: deps.sendTimeoutMs ?? SEND_TIMEOUT_MS });
   if (!result.ok) {
@@ -90,7 +90,13 @@ export async function attemptSend(
     return { outcome, result, secrets };
   }
   const classify = silent && channel.classifySilentCheck ? channel.classifySilentCheck.bind(channel) : channel.classify.bind(channel);
-  return { outcome: classify(result.response), result, secrets };
+  // Vendors echo what they were sent (URL, URL-encoded URL, key). Redact the whole answer before
+  // anything reads it: an excerpt cut first would keep half a secret that redaction no longer matches,
+  // and the reason also lands in the breaker record, the queue's retry reason and the handler logs.
+  const response = { ...result.response, body: redact(result.response.body, secrets) };
+  const outcome = classify(response);
+  if ('reason' in outcome && typeof outcome.reason === 'string') outcome.reason = redact(outcome.reason, secrets);
+  return { outcome, result: { ...result, response }, secrets };
 }
 
 export function toReport(outcome: DeliveryOutcome | null, result: HttpResult | null, secrets: string[], willRetry: boolean): AttemptReport {
