@@ -1,0 +1,204 @@
+/**
+ * The Forge platform edge, faked in one place so the app's own Forge code runs unchanged on top:
+ *
+ * - `global.__forge_fetch__` is the hook every @forge/* client calls (node_modules/@forge/api/out/api/fetch.js
+ *   `__fetchProduct`, node_modules/@forge/kvs/out). It is served here by target:
+ *     `{ type: 'kvs' }`                                       → the in-memory KVS of test/fakes/forge-kvs.ts
+ *     `{ type: 'fpp', remote: 'bitbucket', provider: 'app' | 'user' }` → scripted Bitbucket REST answers
+ *     `{ type: 'fpp', remote: 'stargate', provider: 'app' }`  → @forge/events `Queue.push` (test/fakes/forge-events.ts)
+ *   Every storage op is recorded with the keys it names, as it arrives, so tests count real round trips.
+ * - `globalThis.fetch` is what @forge/api's egress `fetch` wraps (captured when @forge/api loads), so
+ *   this module replaces it on import: import it before anything that loads @forge/api, and load the
+ *   app with `loadForgeEntry()` (fresh module registry: a cold Forge container).
+ * - Queue jobs are delivered to the consumer the way Forge does, `{ body, jobId, retryContext }`, and a
+ *   returned `InvocationError` (`{ _retry, retryOptions: { retryAfter } }`) is honoured by redelivering
+ *   after advancing the (fake) clock by `retryAfter`.
+ */
+import { forgeEventsFake, type PushedRequest } from '../../fakes/forge-events';
+import { installForgeKvsFake, type ForgeKvsFake } from '../../fakes/forge-kvs';
+
+// ---------- egress (global fetch) ----------
+
+export interface EgressRequest {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: string;
+  json: any;
+}
+export type EgressReply = { status: number; body?: string; headers?: Record<string, string> };
+
+let egressHandler: ((req: EgressRequest) => EgressReply) | null = null;
+const originalFetch = globalThis.fetch;
+globalThis.fetch = (async (input: unknown, init?: { method?: string; headers?: Record<string, string>; body?: string }) => {
+  if (!egressHandler) throw new Error('egress fetch called with no platform installed');
+  const body = typeof init?.body === 'string' ? init.body : '';
+  let json: unknown = null;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    /* not JSON */
+  }
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(init?.headers ?? {})) headers[k.toLowerCase()] = String(v);
+  const reply = egressHandler({ url: String(input), method: init?.method ?? 'GET', headers, body, json });
+  return new Response(reply.body ?? '', { status: reply.status, headers: { 'content-type': 'application/json', ...(reply.headers ?? {}) } });
+}) as typeof fetch;
+
+// ---------- the platform ----------
+
+export type StorageOp = { op: string; keys: string[] };
+export type BitbucketReply = { status: number; body?: unknown };
+export interface BitbucketCall {
+  provider: 'app' | 'user';
+  path: string;
+}
+export interface QueuedJob {
+  body: Record<string, unknown>;
+  jobId: string;
+  retryCount: number;
+  delayInSeconds?: number;
+}
+
+export interface ForgePlatform {
+  kvs: ForgeKvsFake;
+  /** Every storage op that reached the platform, in order. */
+  storage: StorageOp[];
+  bitbucket: {
+    calls: BitbucketCall[];
+    /** Answers a Bitbucket REST call; default 404. */
+    answer: (call: BitbucketCall) => BitbucketReply;
+  };
+  egress: {
+    requests: EgressRequest[];
+    /** Scripted replies for the next requests, then `fallback`. */
+    script: EgressReply[];
+    fallback: EgressReply;
+  };
+  queue: {
+    pushes: PushedRequest[];
+    pending: QueuedJob[];
+    /** Jobs handed to the consumer, with what it returned. */
+    delivered: { job: QueuedJob; result: unknown }[];
+  };
+  uninstall(): void;
+}
+
+const WRITE_OPS = new Set(['set', 'batch/set', 'delete', 'transaction', 'secret/set', 'secret/delete']);
+export const isWrite = (op: StorageOp): boolean => WRITE_OPS.has(op.op);
+
+function keysOf(op: string, body: any): string[] {
+  if (Array.isArray(body)) return body.map((i: { key: string }) => i.key);
+  if (op === 'query') return (body?.where ?? []).map((w: { values: unknown[] }) => `${String(w.values?.[0])}*`);
+  if (op === 'transaction') return [...(body?.set ?? []), ...(body?.delete ?? [])].map((i: { key: string }) => i.key);
+  return body?.key !== undefined ? [String(body.key)] : [];
+}
+
+export function installForgePlatform(): ForgePlatform {
+  const kvs = installForgeKvsFake({ now: () => Date.now() });
+  const g = globalThis as { __forge_fetch__?: (target: any, path: string, init: any) => Promise<Response> };
+  const kvsFetch = g.__forge_fetch__!;
+  const events = forgeEventsFake();
+  let jobSeq = 0;
+
+  const platform: ForgePlatform = {
+    kvs,
+    storage: [],
+    bitbucket: { calls: [], answer: () => ({ status: 404, body: { type: 'error', error: { message: 'not found' } } }) },
+    egress: { requests: [], script: [], fallback: { status: 200, body: '{"ok":true}' } },
+    queue: { pushes: events.pushes, pending: [], delivered: [] },
+    uninstall() {
+      egressHandler = null;
+      kvs.uninstall();
+    },
+  };
+
+  g.__forge_fetch__ = async (target, path, init) => {
+    if (target?.type === 'kvs') {
+      const op = path.replace(/^\/api\/v1\//, '');
+      let body: unknown = null;
+      try {
+        body = JSON.parse(init?.body ?? 'null');
+      } catch {
+        /* the fake answers malformed bodies itself */
+      }
+      platform.storage.push({ op, keys: keysOf(op, body) });
+      return kvsFetch(target, path, init);
+    }
+    if (target?.type === 'fpp' && target.remote === 'bitbucket') {
+      const call: BitbucketCall = { provider: target.provider === 'user' ? 'user' : 'app', path };
+      platform.bitbucket.calls.push(call);
+      const reply = platform.bitbucket.answer(call);
+      return new Response(reply.body === undefined ? null : JSON.stringify(reply.body), { status: reply.status, headers: { 'content-type': 'application/json' } });
+    }
+    if (target?.type === 'fpp' && target.remote === 'stargate' && path.startsWith('/webhook/queue/publish/')) {
+      const res = await events.apiClient(path, init);
+      const push = events.pushes[events.pushes.length - 1]!;
+      for (const e of push.payload) {
+        platform.queue.pending.push({ body: e.body, jobId: `job-${++jobSeq}`, retryCount: 0, ...(e.delayInSeconds ? { delayInSeconds: e.delayInSeconds } : {}) });
+      }
+      return res as unknown as Response;
+    }
+    return new Response(JSON.stringify({ message: `no fake for ${target?.type}/${target?.remote} ${path}` }), { status: 404 });
+  };
+
+  egressHandler = (req) => {
+    platform.egress.requests.push(req);
+    return platform.egress.script.shift() ?? platform.egress.fallback;
+  };
+  return platform;
+}
+
+/** The Forge entry (src/index.ts) in a fresh module registry: a cold container with its own App instance. */
+export type ForgeEntry = typeof import('../../../src/index');
+export function loadForgeEntry(): ForgeEntry {
+  let entry: ForgeEntry | undefined;
+  jest.isolateModules(() => {
+    entry = require('../../../src/index') as ForgeEntry;
+  });
+  return entry!;
+}
+
+type InvocationRetry = { _retry?: boolean; retryOptions?: { retryAfter?: number } };
+
+/**
+ * Runs queued jobs through the consumer until the queue is empty, as Forge would: one job at a time,
+ * `retryContext` on redeliveries, a returned InvocationError puts the job back after `retryAfter`
+ * seconds (the fake clock moves on). A job's push delay moves the clock too. Bounded, so a retry loop fails the test.
+ */
+export async function drainQueue(platform: ForgePlatform, entry: ForgeEntry, options: { maxSteps?: number } = {}): Promise<void> {
+  const max = options.maxSteps ?? 200;
+  for (let step = 0; platform.queue.pending.length > 0; step++) {
+    if (step >= max) throw new Error(`queue did not drain in ${max} steps; pending: ${JSON.stringify(platform.queue.pending.map((j) => j.body.type))}`);
+    const job = platform.queue.pending.shift()!;
+    if (job.delayInSeconds) jest.setSystemTime(Date.now() + job.delayInSeconds * 1000);
+    const event = {
+      body: job.body,
+      jobId: job.jobId,
+      ...(job.retryCount > 0 ? { retryContext: { retryCount: job.retryCount, retryReason: 'FUNCTION_RETRY_REQUEST' } } : {}),
+    };
+    const result = (await entry.onQueueJob(event as never, {})) as InvocationRetry | void;
+    platform.queue.delivered.push({ job, result });
+    if (result && result._retry) {
+      const { delayInSeconds: _d, ...rest } = job;
+      platform.queue.pending.push({ ...rest, retryCount: job.retryCount + 1, delayInSeconds: result.retryOptions?.retryAfter ?? 1 });
+    }
+  }
+}
+
+/** Restores the real global fetch (for files that need it after this platform). */
+export function restoreGlobalFetch(): void {
+  globalThis.fetch = originalFetch;
+}
+
+/** Calls the `resolver` export as Forge does: the browser's call and context, plus the platform's principal. */
+export function callResolver(
+  entry: ForgeEntry,
+  functionKey: string,
+  payload: unknown,
+  extension: Record<string, unknown>,
+  accountId: string,
+): Promise<any> {
+  const resolver = entry.resolver as unknown as (request: unknown, runtime: unknown) => Promise<unknown>;
+  return resolver({ call: { functionKey, payload }, context: { extension } }, { principal: { accountId } }) as Promise<any>;
+}
