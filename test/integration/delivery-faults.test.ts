@@ -2,8 +2,10 @@
  * Issue 5: delivery under vendor faults, end to end on the local runtime (loopback receivers only).
  * One rule sends every alert to two webhook channels, "a" (the faulty one) and "b" (healthy): each
  * test scripts a fault on "a" and checks that it is retried, recorded or skipped as designed, and
- * that "b" is not held up by it. Backoff is scaled down (RuntimeOptions.retryDelayScale) and the
- * send timeout lowered; breaker windows are crossed by moving an injected clock forward.
+ * that "b" is not held up by it. The app and its queue run on an injected clock that goes SPEED
+ * times faster than real time, so the real backoff, Retry-After and breaker schedules apply
+ * unchanged in milliseconds; the breaker test freezes it and moves it by hand. The send timeout
+ * (real time) is lowered to 300 ms.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -19,18 +21,25 @@ import { silentLog } from '../helpers/runtime';
 
 const forgeFailed = loadFixture('forge-build-status-created-failed.atlassian-docs.json') as any;
 const SEND_TIMEOUT_MS = 300;
-/** Base backoff 5 s becomes 100 ms. */
-const RETRY_SCALE = 0.02;
+/** App time per real time: the first retry (1-5 s) comes after 50-250 ms. */
+const SPEED = 20;
 
-/** Real time plus an offset the test moves forward (breaker windows, give-up deadline). */
-function jumpClock() {
-  let offset = 0;
-  return { now: () => Date.now() + offset, advance: (ms: number) => { offset += ms; } };
+/** App time: SPEED times real time, plus jumps; `freeze` stops it so only `advance` moves it. */
+function virtualClock() {
+  let base = Date.now();
+  let since = Date.now();
+  let speed = SPEED;
+  const now = () => base + (Date.now() - since) * speed;
+  return {
+    now,
+    advance: (ms: number) => { base += ms; },
+    freeze: () => { base = now(); since = Date.now(); speed = 0; },
+  };
 }
 
 interface Harness {
   rt: Runtime;
-  clock: ReturnType<typeof jumpClock>;
+  clock: ReturnType<typeof virtualClock>;
   a: Receiver;
   b: Receiver;
   repo: { uuid: string };
@@ -47,10 +56,10 @@ let harness: Harness | null = null;
 
 async function startHarness(options: { aUrl?: (receiver: Receiver) => string } = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'build-alerts-faults-'));
-  const clock = jumpClock();
-  const rt = await startRuntime({
-    host: '127.0.0.1', port: 0, dataDir, log: silentLog, clock, sendTimeoutMs: SEND_TIMEOUT_MS, retryDelayScale: RETRY_SCALE,
-  });
+  const clock = virtualClock();
+  const rt = await startRuntime({ host: '127.0.0.1', port: 0, dataDir, log: silentLog, clock, sendTimeoutMs: SEND_TIMEOUT_MS });
+  // Queue timers are armed in app milliseconds; with app time running fast, nudge the queue often.
+  const ticker = setInterval(() => rt.queue.wake(), 5);
   const [a, b] = [await startReceiver(), await startReceiver()];
   const repo = { uuid: '{5d1e0c3a-7b8e-4f10-9a55-0000000000a1}' };
   const resolver = async (name: string, payload: unknown) => {
@@ -88,6 +97,7 @@ async function startHarness(options: { aUrl?: (receiver: Receiver) => string } =
       rt.queue.wake();
     },
     async stop() {
+      clearInterval(ticker);
       await rt.close();
       await a.close();
       await b.close();
@@ -153,19 +163,21 @@ test('500 then 200: retried and delivered once, while the other channel is deliv
   expect(of(log, 'b').map((e) => [e.outcome, e.status])).toEqual([['delivered', 200]]);
 });
 
-test('429 with Retry-After: 1 waits at least a second, then delivers', async () => {
+test('429 with Retry-After: 10 waits at least that long, then delivers', async () => {
   const h = await startHarness();
-  h.a.script([{ status: 429, headers: { 'retry-after': '1' } }]);
+  h.a.script([{ status: 429, headers: { 'retry-after': '10' } }]);
   const posted = Date.now();
   await h.build('FAILED', '2025-02-01T10:00:00.000Z');
 
   const [toB] = await h.b.waitFor(1, 2000);
   expect(toB!.at - posted).toBeLessThan(1000);
   const [first, second] = await h.a.waitFor(2, 5000);
-  // The scaled backoff alone would be at most 100 ms; the vendor's hint is a floor.
-  expect(second!.at - first!.at).toBeGreaterThanOrEqual(1000);
+  // The first backoff alone is at most 5 s; the vendor's hint is a floor (10 s of app time = 500 ms here).
+  expect(second!.at - first!.at).toBeGreaterThanOrEqual(10_000 / SPEED);
   await h.rt.queue.drain(5000);
-  expect(outcomes(await h.log(), 'a')).toEqual(['retrying', 'delivered']);
+  const a = of(await h.log(), 'a');
+  expect(a.map((e) => [e.outcome, e.status])).toEqual([['retrying', 429], ['delivered', 200]]);
+  expect(Date.parse(a[1]!.at) - Date.parse(a[0]!.at)).toBeGreaterThanOrEqual(10_000);
 });
 
 test('a receiver that hangs past the send timeout is retried', async () => {
@@ -177,7 +189,7 @@ test('a receiver that hangs past the send timeout is retried', async () => {
   const [toB] = await h.b.waitFor(1, 2000);
   expect(toB!.at - posted).toBeLessThan(1000);
   const [hung, retried] = await h.a.waitFor(2, 5000);
-  // The retry went out after the timeout, long before the hung answer would have come.
+  // The retry went out after the timeout and a backoff (1-5 s of app time), before the hung answer would have come.
   expect(retried!.at - hung!.at).toBeGreaterThanOrEqual(SEND_TIMEOUT_MS);
   expect(retried!.at - hung!.at).toBeLessThan(SEND_TIMEOUT_MS * 5);
   await h.rt.queue.drain(5000);
@@ -269,6 +281,8 @@ test('breaker: after 5 consecutive failures "a" is skipped for 10 s, then a succ
   await h.a.waitFor(5, 5000);
   const health = () => h.rt.store.get<any>(channelHealthKey(repoKey({ uuid: h.repo.uuid, fullName: null })!, 'a'));
   const opened = await eventually(async () => (await health())?.breaker?.openUntil && (await health()).breaker, 2000, 'the breaker to open');
+  h.clock.freeze(); // from here on app time moves only by hand
+  expect(h.clock.now()).toBeLessThan(opened.openUntil - 8_000);
   expect(opened.failures).toBe(5);
   expect(opened.openMs).toBe(10_000);
 
@@ -277,15 +291,19 @@ test('breaker: after 5 consecutive failures "a" is skipped for 10 s, then a succ
   await h.build('FAILED', '2025-02-01T10:01:00.000Z', 'develop');
   const [, toB2] = await h.b.waitFor(2, 2000);
   expect(toB2!.at - secondPosted).toBeLessThan(1000);
-  await sleep(500);
-  h.advance(8_000); // 8.5 s of the 10 s window
+  await sleep(300);
+  h.advance(opened.openUntil - 1_000 - h.clock.now()); // 1 s before the window ends
   await sleep(300);
   expect(h.a.received).toHaveLength(5);
   expect(outcomes(await h.log(), 'a')).toEqual(['retrying', 'retrying', 'retrying', 'retrying', 'retrying']);
 
   // Window over, vendor healthy again: the trial succeeds and closes the breaker; both alerts arrive.
   h.a.fallback = { status: 200, body: '{"ok":true}' };
+  // A job skipped while open comes back within a second of the window's end (its delay is whole seconds).
   h.advance(2_000);
+  await h.a.waitFor(6, 3000);
+  expect(h.clock.now()).toBeLessThan(opened.openUntil + 2_000);
+  h.advance(90_000); // past the held failure's own backoff (attempt 5: at most 80 s)
   const got = await h.a.waitFor(7, 3000);
   expect(got.slice(5).map((r) => (r.json as any).ref).sort()).toEqual(['develop', 'main']);
   await h.rt.queue.drain(5000);
@@ -306,7 +324,7 @@ test('breaker: after 5 consecutive failures "a" is skipped for 10 s, then a succ
 test('FIFO per channel and incident: a fix waits for its failing failure delivery', async () => {
   const h = await startHarness();
   // Retry-After holds the failure's first retry for a second: the fix surely arrives while it is pending.
-  h.a.script([{ status: 503, headers: { 'retry-after': '1' } }, { status: 503 }]);
+  h.a.script([{ status: 503, headers: { 'retry-after': '10' } }, { status: 503 }]);
   await h.build('FAILED', '2025-02-01T10:00:00.000Z', 'main');
   await h.a.waitFor(1, 2000);
   await h.build('SUCCESSFUL', '2025-02-01T10:03:00.000Z', 'main');
