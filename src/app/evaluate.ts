@@ -17,6 +17,7 @@ import { effectiveRules, type LoadedConfig } from './effective-rules';
 import { enrichAlerts } from './enrich';
 import type { RepoConfig, Snooze } from './repo-config';
 import { upsertGroup } from './grouping';
+import { isReconciledRun, keylessSlot, slotForLiveStatus, slotForReconciledRun } from './pipelines-slot';
 
 export interface RepoRecord {
   uuid: string | null;
@@ -57,11 +58,19 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
   const nameKey =
     event.repository.uuid && event.repository.fullName ? keys.rules(repoKeyFromString(event.repository.fullName)) : null;
   const wsKey = event.workspace ? keys.workspaceDefaults(event.workspace) : null;
-  const stateKey = stateKeyFor(repo, event);
-  const wanted = [keys.rules(repo), keys.repoIndex(repo), keys.snooze(repo), nameKey, wsKey, stateKey].filter(
+  let stateKey = stateKeyFor(repo, event);
+  // A Pipelines result seen both live and by reconciliation shares one state slot (see pipelines-slot.ts).
+  if (stateKey && isReconciledRun(event)) {
+    const slot = await slotForReconciledRun(deps, repo, event);
+    if (slot) ({ stateKey, event } = slot);
+  }
+  const keyless = stateKey ? keylessSlot(repo, event) : null;
+  const wanted = [keys.rules(repo), keys.repoIndex(repo), keys.snooze(repo), nameKey, wsKey, stateKey, keyless].filter(
     (k): k is string => k !== null,
   );
   const found = await deps.store.getMany<unknown>(wanted);
+  const joined = stateKey ? slotForLiveStatus(found, stateKey, keyless, event) : null;
+  if (joined) ({ stateKey, event } = joined);
 
   const writes: { key: string; value: unknown; ttlSeconds?: number }[] = [];
   const record = found.get(keys.repoIndex(repo)) as RepoRecord | undefined;

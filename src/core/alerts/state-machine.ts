@@ -94,6 +94,21 @@ function isStale(memory: BuildMemory | undefined, at: string | null, print: stri
   return eventMs !== null && memoryMs !== null && eventMs < memoryMs;
 }
 
+/**
+ * Reconciliation (source 'pipelines-api') observes a Pipelines run again, stamped with the pipeline's
+ * `completed_on` rather than the status's `updatedOn`, so neither the fingerprint nor time order says it is
+ * the result already applied. The same commit, terminal state and run number (when both sides know it) is
+ * the same result, whichever side came first. Live events alone keep the rules above: a step rerun of one
+ * run that fails again later is still-failing.
+ */
+function sameRunSeenTwice(memory: BuildMemory | undefined, source: EventSource, build: BuildInfo): boolean {
+  if (!memory || (source !== 'pipelines-api' && memory.source !== 'pipelines-api')) return false;
+  if (build.state === 'INPROGRESS' || memory.state !== build.state || memory.commit === null || memory.commit !== build.commit) return false;
+  const seen = memory.build?.number ?? null;
+  const now = build.number ?? null;
+  return seen === null || now === null || seen === now;
+}
+
 function pushHistory(memory: BuildMemory | undefined, entry: HistoryEntry): HistoryEntry[] {
   return [...(memory?.history ?? []), entry].slice(-HISTORY_LENGTH);
 }
@@ -138,6 +153,7 @@ export function evaluateBuild(memory: BuildMemory | undefined, event: RepoEvent,
   const occurredAt = at ?? (options.receivedAt ? normalizeTime(options.receivedAt) : memory?.at ?? EPOCH);
   const print = fingerprint(build.commit, build.key, build.state, at);
   if (isStale(memory, at, print)) return NOTHING;
+  if (sameRunSeenTwice(memory, event.source, build)) return NOTHING;
 
   const previous = previousOf(memory);
   const failing = memory !== undefined && memory.failures > 0;
