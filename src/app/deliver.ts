@@ -7,7 +7,7 @@
  */
 import { getChannel } from '../core/channels/registry';
 import { breakerAllows, breakerWaitMs, recordFailure, recordSuccess } from '../core/delivery/breaker';
-import { decideRetry } from '../core/delivery/backoff';
+import { decideRetry, GIVE_UP_AFTER_MS } from '../core/delivery/backoff';
 import type { DeliveryJob } from '../core/delivery/delivery-job';
 import { OPENING_TYPES, RESOLVING_TYPES } from '../core/alerts/alert';
 import { checkEgress } from '../core/delivery/egress';
@@ -172,7 +172,17 @@ export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number):
     return { status: 'done' };
   }
   if (!job.manual && !breakerAllows(health.breaker, now)) {
-    return { status: 'retry', afterSeconds: Math.min(900, Math.max(1, Math.ceil(breakerWaitMs(health.breaker, now) / 1000))), reason: 'circuit open' };
+    const waitMs = breakerWaitMs(health.breaker, now);
+    // An alert the breaker would hold past the give-up deadline is stale (backoff.ts): record it as failed now.
+    // Re-queueing it every 15 minutes for a window of up to 10 hours only ended in the queue's attempt limit,
+    // which drops a job without a log entry.
+    if (now + waitMs - job.raisedAt > GIVE_UP_AFTER_MS) {
+      const error = `circuit open: the channel failed ${health.breaker?.failures ?? 0} times in a row; gave up: alert older than ${Math.round(GIVE_UP_AFTER_MS / 60_000)} minutes`;
+      const settled = OPENING_TYPES.includes(job.alert.type) && !incident.opened ? [{ key: incidentKey, value: { ...incident, opened: true } satisfies IncidentRecord }] : [];
+      await recordAttempt(deps, job, attempt, { outcome: 'failed', status: null, latencyMs: null, response: null, error }, settled);
+      return { status: 'done' };
+    }
+    return { status: 'retry', afterSeconds: Math.min(900, Math.max(1, Math.ceil(waitMs / 1000))), reason: 'circuit open' };
   }
 
   const opening = OPENING_TYPES.includes(job.alert.type);

@@ -340,3 +340,47 @@ test('FIFO per channel and incident: a fix waits for its failing failure deliver
     ['build.failed', 'retrying'], ['build.failed', 'retrying'], ['build.failed', 'delivered'], ['build.fixed', 'delivered'],
   ]);
 });
+
+test('an alert held by a breaker that stays open past the give-up deadline is recorded as failed, not dropped', async () => {
+  const h = await startHarness();
+  // "a" has been down for a day: its breaker window has doubled up to the 10 h cap.
+  const now = h.clock.now();
+  const tenHours = 10 * 3600_000;
+  await h.rt.store.set(channelHealthKey(repoKey({ uuid: h.repo.uuid, fullName: null })!, 'a'), {
+    breaker: { failures: 40, since: now - 24 * 3600_000, openUntil: now + tenHours, openMs: tenHours },
+  });
+  await h.build('FAILED', '2025-02-01T10:00:00.000Z');
+  await h.b.waitFor(1, 2000);
+
+  // Walk app time forward in queue-sized steps (a held job comes back at most every 15 minutes) for 6 hours.
+  for (let step = 0; step < 24 && !of(await h.log(), 'a').some((e) => e.outcome === 'failed'); step++) {
+    h.advance(15 * 60_000);
+    await sleep(30);
+  }
+  await h.rt.queue.drain(5000);
+  const a = of(await h.log(), 'a');
+  expect(a.map((e) => e.outcome)).toEqual(['failed']);
+  expect(a[0]!.error).toMatch(/circuit open.*gave up/);
+  expect(h.a.received).toHaveLength(0);
+  expect(h.rt.queue.stats().dead).toBe(0);
+});
+
+test('a fix whose failure never went out on the channel is sent after the wait, not dropped', async () => {
+  const h = await startHarness();
+  const until = new Date(h.clock.now() + 3600_000).toISOString();
+  expect((await h.resolver('snooze', { target: { rule: 'builds' }, until, untilFixed: false })).ok).toBe(true);
+  await h.build('FAILED', '2025-02-01T10:00:00.000Z'); // snoozed: no delivery anywhere
+  await h.rt.queue.drain(5000);
+  h.advance(2 * 3600_000); // the snooze is over
+  await h.build('SUCCESSFUL', '2025-02-01T12:00:00.000Z');
+
+  // The fix waits (15 s at a time) up to 10 minutes for a failure to settle on each channel, then goes out.
+  for (let step = 0; step < 45 && (h.a.received.length === 0 || h.b.received.length === 0); step++) {
+    h.advance(20_000);
+    await sleep(20);
+  }
+  await h.rt.queue.drain(5000);
+  expect(h.a.received.map(typeOf)).toEqual(['build.fixed']);
+  expect(h.b.received.map(typeOf)).toEqual(['build.fixed']);
+  expect(h.rt.queue.stats().dead).toBe(0);
+});

@@ -91,7 +91,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     log,
     concurrency: options.concurrency ?? 16,
     // The app decides when a delivery gives up (core/delivery/backoff); the queue only guards against loops.
-    maxAttempts: 20,
+    // Runs that send nothing count too: a recovery waiting for its failure re-runs every 15 s for up to
+    // 10 minutes (40 runs), and an open breaker re-runs a held alert until its 3 h deadline.
+    maxAttempts: 60,
   });
   const deps: AppDeps = {
     store,
