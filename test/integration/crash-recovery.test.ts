@@ -1,7 +1,8 @@
 /**
  * Issue 4: a crash (SIGKILL) of the real CLI (`build-alerts serve`) loses no alert and sends none
  * twice. The process is killed mid-delivery, restarted on the same data directory, and a loopback
- * receiver counts what arrives. Backoff is scaled down through BUILD_ALERTS_RETRY_SCALE.
+ * receiver counts what arrives. BUILD_ALERTS_RETRY_SCALE shortens the backoff (the Forge consumer
+ * still rounds a retry up to whole seconds, so the first retry comes after about 1 s).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
