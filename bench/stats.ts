@@ -30,3 +30,19 @@ export const round = (n: number, digits = 1): number => {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
 };
+
+/**
+ * Theil–Sen slope: the median of the slopes between every pair of points. Heap samples after GC
+ * jump between two levels (a cache filled and emptied); least squares follows where the jumps fall,
+ * the median of pairwise slopes does not.
+ */
+export function theilSenSlope(points: readonly { x: number; y: number }[]): number {
+  const slopes: number[] = [];
+  for (let i = 0; i < points.length; i++) {
+    for (let j = i + 1; j < points.length; j++) {
+      const dx = points[j]!.x - points[i]!.x;
+      if (dx !== 0) slopes.push((points[j]!.y - points[i]!.y) / dx);
+    }
+  }
+  return slopes.length ? median(slopes) : 0;
+}
