@@ -31,6 +31,18 @@ export interface IncidentRecord {
   delivered: string[];
   /** An opening alert (failed) of the current streak has been settled on this channel: delivered or given up. */
   opened?: boolean;
+  /**
+   * Real sends so far of jobs still being retried (job id → count). Queue runs that only wait
+   * (quiet hours, an open breaker, a fix waiting for its failure) do not send, so the queue's run
+   * count would spend the retry budget on waiting; this count decides when a delivery gives up.
+   */
+  sends?: Record<string, number>;
+}
+
+function withoutSend(sends: Record<string, number> | undefined, id: string): Record<string, number> | undefined {
+  if (!sends || !(id in sends)) return sends;
+  const { [id]: _dropped, ...rest } = sends;
+  return Object.keys(rest).length ? rest : undefined;
 }
 
 /**
@@ -193,24 +205,30 @@ export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number):
 
   const secret = (await deps.secrets.getSecret<Record<string, unknown>>(keys.channelSecret(job.channelScope, job.channel))) ?? {};
   const { outcome, result, secrets } = await attemptSend(deps, job, secret, incident.memo);
-  const decision = outcome?.kind === 'retry' ? decideRetry(attempt, job.raisedAt, deps.clock.now(), outcome.afterMs) : null;
+  const sendNumber = job.manual ? attempt : (incident.sends?.[job.id] ?? 0) + 1;
+  const decision = outcome?.kind === 'retry' ? decideRetry(sendNumber, job.raisedAt, deps.clock.now(), outcome.afterMs) : null;
   const willRetry = decision?.retry === true;
   if (outcome?.kind === 'retry' && decision && !decision.retry) outcome.reason = `${outcome.reason}; ${decision.reason}`;
   const writes: { key: string; value: unknown }[] = [];
+  let nextIncident: IncidentRecord = incident;
   if (outcome?.kind === 'delivered' || outcome === null) {
     const memo = outcome?.kind === 'delivered' && outcome.memo ? { ...incident.memo, ...outcome.memo } : incident.memo;
     const opened = opening ? true : resolving ? false : incident.opened;
-    writes.push({ key: incidentKey, value: { memo, delivered: [...incident.delivered, job.id].slice(-DELIVERED_MEMORY), opened } satisfies IncidentRecord });
+    nextIncident = { memo, delivered: [...incident.delivered, job.id].slice(-DELIVERED_MEMORY), opened, sends: withoutSend(incident.sends, job.id) };
     const closed = recordSuccess(health.breaker);
     if (closed !== health.breaker) writes.push({ key: healthKey, value: { ...health, breaker: closed } });
-  } else if (outcome.kind === 'retry') {
-    writes.push({ key: healthKey, value: { ...health, breaker: recordFailure(health.breaker, now) } });
-  } else if (outcome.kind === 'disable') {
-    writes.push({ key: healthKey, value: { ...health, disabled: { reason: outcome.reason, at: new Date(now).toISOString() } } });
+  } else {
+    if (outcome.kind === 'retry') writes.push({ key: healthKey, value: { ...health, breaker: recordFailure(health.breaker, now) } });
+    if (outcome.kind === 'disable') writes.push({ key: healthKey, value: { ...health, disabled: { reason: outcome.reason, at: new Date(now).toISOString() } } });
+    if (willRetry) {
+      if (!job.manual) nextIncident = { ...incident, sends: { ...incident.sends, [job.id]: sendNumber } };
+    } else {
+      // Settled without delivery (failed, disabled, gave up): a later fix need not wait for it.
+      nextIncident = { ...incident, opened: opening ? true : incident.opened, sends: withoutSend(incident.sends, job.id) };
+    }
   }
-  const settledWithoutDelivery = outcome !== null && outcome.kind !== 'delivered' && !(outcome.kind === 'retry' && willRetry);
-  if (opening && settledWithoutDelivery && !incident.opened) writes.push({ key: incidentKey, value: { ...incident, opened: true } });
-  await recordAttempt(deps, job, attempt, toReport(outcome, result, secrets, willRetry), writes);
+  if (nextIncident !== incident) writes.push({ key: incidentKey, value: nextIncident });
+  await recordAttempt(deps, job, sendNumber, toReport(outcome, result, secrets, willRetry), writes);
 
   if (outcome?.kind === 'retry' && decision?.retry) {
     return { status: 'retry', afterSeconds: retryAfterSeconds(deps, decision.delayMs, outcome.afterMs), reason: outcome.reason };

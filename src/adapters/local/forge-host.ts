@@ -11,6 +11,8 @@ import { resolve } from 'node:path';
 import YAML from 'yaml';
 import type { App, InboundRequest, InboundResponse, IngestResult, ResolverCall } from '../../app/app-types';
 import { provideApp } from '../forge/app-instance';
+import { routeHandlerLogs } from '../forge/logger';
+import type { Logger } from '../../core/ports';
 import type { JobBody, JobResult } from '../../core/ports';
 import type { ResolverName, ResolverResponse } from '../../shared/contract';
 import { REPO_ROOT } from './manifest-egress';
@@ -57,8 +59,9 @@ export function manifestHandlers(manifestPath = resolve(REPO_ROOT, 'manifest.yml
 /** What the local server and queue call: the App's entry points, each through its Forge handler. */
 export type HostedApp = Pick<App, 'ingestForgeEvent' | 'ingestWebhook' | 'handleJob' | 'reconcile' | 'resolve'>;
 
-export function hostManifestHandlers(app: App, handlers: ManifestHandlers = manifestHandlers()): HostedApp {
+export function hostManifestHandlers(app: App, log: Logger, handlers: ManifestHandlers = manifestHandlers()): HostedApp {
   provideApp(app);
+  routeHandlerLogs(log);
   return {
     ingestForgeEvent: (event: unknown): Promise<IngestResult> => handlers.trigger(event, {}),
 

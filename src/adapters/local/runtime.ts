@@ -112,7 +112,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     retryDelayScale: options.retryDelayScale ?? envNumber('BUILD_ALERTS_RETRY_SCALE'),
   };
   app = createApp(options.wrapDeps ? options.wrapDeps(deps) : deps);
-  hosted = hostManifestHandlers(app);
+  hosted = hostManifestHandlers(app, log);
   const server = await buildServer({ app: hosted, store, log });
   try {
     const address = await server.listen({ host: options.host, port: options.port });

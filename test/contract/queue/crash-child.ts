@@ -1,7 +1,8 @@
 /**
  * Child process for crash.test.ts: runs a durable queue whose handler calls a receiver over HTTP.
  * argv: <dataDir> <receiverUrl> <push|resume> <jobCount>
- * stdout lines: `started`, `pushed`, `done <name>` (printed only once the job's deletion is committed).
+ * stdout lines: `started`, `pushed`, `done <name>` (printed only once the job's deletion is committed),
+ * and in resume mode `empty` when no job is left.
  */
 import { createDurableQueue } from '../../../src/adapters/local/queue/durable-queue';
 import type { Logger } from '../../../src/core/ports';
@@ -43,5 +44,13 @@ void (async () => {
     }
     process.stdout.write('pushed\n');
   }
-  setInterval(() => undefined, 60_000); // stay alive until killed
+  // `empty` once no job is left: the parent cannot count `done` lines to know that, because a
+  // SIGKILL may drop lines still buffered in the stdout pipe after their job was committed.
+  let reported = false;
+  setInterval(() => {
+    if (!reported && mode === 'resume' && queue.stats().pending === 0) {
+      reported = true;
+      process.stdout.write('empty\n');
+    }
+  }, 50); // also keeps the process alive until killed
 })();
