@@ -38,6 +38,12 @@ export async function enrichAlerts(deps: AppDeps, alerts: Alert[], repo: string)
         };
       }
     }
+    // The failing step, when the pipeline run is known (Pipelines API results carry its uuid).
+    const failing = next.build;
+    if (failing && failing.state === 'FAILED' && failing.runId && !failing.failedStep) {
+      const step = await safe(deps, () => deps.bitbucket.getFailedStep(repoId, failing.runId!));
+      if (step) next = { ...next, build: { ...failing, failedStep: step } };
+    }
     out.push(next);
   }
   return out;
