@@ -110,6 +110,7 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
   let enriched = false;
 
   const channelNames = [...effective.channels.keys()];
+  const queuedIds = new Set<string>();
   for (const raised of alerts) {
     const matches = matchRules(effective.doc, raised, { mainBranch, now, knownChannels: channelNames });
     if (matches.length === 0) continue;
@@ -134,9 +135,12 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
       const groupWaitMs = groupWait?.ok ? groupWait.value : 0;
       for (const channelName of channels) {
         const channel = effective.channels.get(channelName);
-        if (!channel) continue;
+        // One message per alert and channel: when several rules send it there, the first in order wins.
+        const jobId = `${current.id}:${channelName}`;
+        if (!channel || queuedIds.has(jobId)) continue;
+        queuedIds.add(jobId);
         const job: DeliveryJob = {
-          id: `${current.id}:${channelName}`,
+          id: jobId,
           repo,
           channelScope: channel.scope,
           channel: channelName,

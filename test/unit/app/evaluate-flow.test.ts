@@ -94,6 +94,21 @@ describe('evaluation flow', () => {
     expect(take('remind')).toHaveLength(0);
   });
 
+  test('two rules sending one alert to the same channel send it once, from the first rule', async () => {
+    const app = createApp(deps);
+    const call = (payload: unknown) => ({ caller: { accountId: 'admin' }, extension: { repository: { uuid: REPO.uuid } }, payload });
+    expect((await app.resolve('saveChannel', call({ channel: { name: 'hook', type: 'webhook', url: 'https://hooks.example.com/x' } }))).ok).toBe(true);
+    const rules = [
+      { name: 'main only', on: ['failed'], branches: ['main'], channels: ['hook'] },
+      { name: 'everything', on: ['failed', 'fixed'], channels: ['hook'] },
+    ];
+    expect((await app.resolve('saveRules', call({ rules }))).ok).toBe(true);
+    await app.handleJob({ type: 'event', event: build('FAILED', now), receivedAt: '' }, { attempt: 1 });
+    const jobs = take('deliver');
+    expect(jobs).toHaveLength(1);
+    expect((jobs[0]!.body as any).delivery.rule).toBe('main only');
+  });
+
   test('groupWait folds failures of one commit into one message', async () => {
     const app = await configure({ on: ['failed'], groupWait: '30s' });
     await app.handleJob({ type: 'event', event: build('FAILED', now, 'lint'), receivedAt: '' }, { attempt: 1 });

@@ -116,7 +116,7 @@ export function RulesSection(props: Props) {
     <Section
       id="rules"
       title="Rules"
-      description="Which events alert which channels. The first matching rules win in the order shown."
+      description="Which events alert which channels. Every matching rule sends; when two rules send the same alert to one channel, the higher one wins."
       actions={own.length > 0 ? addButton : null}
     >
       {own.length === 0 && editing === null ? (
