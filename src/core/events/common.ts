@@ -254,7 +254,15 @@ export { isObj };
  * SUCCESSFUL: a best-effort choice, as neither source documents the missing case.
  * https://developer.atlassian.com/platform/forge/events-reference/bitbucket/#deployment-events
  */
-export function deploymentState(state: unknown, status: unknown): DeploymentState | 'undeployed' | null {
+/** `{ name: "X" }` → "X": the REST API nests states as objects where the Forge events use strings. */
+const nameOf = (value: unknown): unknown =>
+  value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>).name : value;
+
+export function deploymentState(stateIn: unknown, statusIn: unknown): DeploymentState | 'undeployed' | null {
+  // Accept both shapes: `state: "COMPLETED", status: "FAILED"` and `state: { name: "COMPLETED", status: { name: "FAILED" } }`.
+  const nestedStatus = stateIn && typeof stateIn === 'object' && !Array.isArray(stateIn) ? (stateIn as Record<string, unknown>).status : undefined;
+  const state = nameOf(stateIn);
+  const status = nameOf(statusIn ?? nestedStatus);
   const s = typeof state === 'string' ? state.toUpperCase() : null;
   switch (s) {
     case 'UNKNOWN':

@@ -189,7 +189,8 @@ function deployment(eventType: string, root: Obj, need: Need): Out {
   if (state === null) {
     return err({ message: `${eventType}: body.deployment.state has unknown value ${JSON.stringify(String(d.state).slice(0, 40))}` });
   }
-  const env = obj(root.environment);
+  // Documented at the top level; accept it nested under the deployment too, as the REST API has it.
+  const env = obj(root.environment) ?? obj(d.environment);
   return ok({
     ...b,
     kind: 'deployment',
@@ -198,7 +199,7 @@ function deployment(eventType: string, root: Obj, need: Need): Out {
       state,
       environment: str(env?.name),
       environmentType: str(env?.type),
-      commit: str(get(d, 'commit', 'hash')) ?? str(get(root, 'commit', 'hash')),
+      commit: str(get(d, 'commit', 'hash')) ?? str(get(root, 'commit', 'hash')) ?? str(get(d, 'release', 'commit', 'hash')),
       environmentUuid: str(env?.uuid),
       url: str(d.url),
     },

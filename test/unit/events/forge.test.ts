@@ -128,3 +128,25 @@ describe('Forge push events', () => {
     expect(r.ok && !Array.isArray(r.value) && 'ignored' in r.value).toBe(true);
   });
 });
+
+describe('Forge completed deployments in the REST API shape', () => {
+  test('a nested state object and a nested environment are read as well', () => {
+    const body = {
+      eventType: 'avi:bitbucket:completed:deployment',
+      timestamp: '2026-01-02T10:00:00Z',
+      repository: { uuid: '{11111111-2222-3333-4444-555555555555}' },
+      deployment: {
+        uuid: '{d1}',
+        state: { name: 'COMPLETED', status: { name: 'FAILED' } },
+        environment: { uuid: '{e1}', name: 'Production', type: 'Production' },
+        release: { commit: { hash: '9fceb02d0ae5' } },
+      },
+    };
+    const r = normalize({ body });
+    expect(r.ok).toBe(true);
+    const e = (r as { value: RepoEvent }).value;
+    expect(e.deployment).toMatchObject({ state: 'FAILED', environment: 'Production', environmentUuid: '{e1}', commit: '9fceb02d0ae5' });
+    const stopped = normalize({ body: { ...body, deployment: { ...body.deployment, state: { name: 'COMPLETED', status: { name: 'STOPPED' } } } } });
+    expect((stopped as { value: RepoEvent }).value.deployment?.state).toBe('STOPPED');
+  });
+});
