@@ -76,7 +76,7 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
   const record = found.get(keys.repoIndex(repo)) as RepoRecord | undefined;
   const mergedRecord = mergeRepoRecord(record, event, now);
   if (mergedRecord) writes.push({ key: keys.repoIndex(repo), value: mergedRecord });
-  const repoRecord = mergedRecord ?? record!;
+  let repoRecord = mergedRecord ?? record!;
 
   const loaded: LoadedConfig = {
     repo: found.get(keys.rules(repo)) as RepoConfig | undefined,
@@ -106,7 +106,20 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
   const deliveries: DeliveryJob[] = [];
   const reminders: QueueJob[] = [];
   const groupWaits: { job: DeliveryJob; waitMs: number }[] = [];
-  const mainBranch = repoRecord.mainBranch ?? event.mainBranch ?? null;
+  let mainBranch = repoRecord.mainBranch ?? event.mainBranch ?? null;
+  // "@default" needs the main branch; build-status events do not say it. Ask Bitbucket once (the
+  // adapter caches it) and remember it in the repository record, only when an alert depends on it.
+  if (!mainBranch && alerts.length > 0 && usesDefaultBranch(effective.doc.rules)) {
+    const details = await deps.bitbucket.getRepository(event.repository.uuid ?? event.repository.fullName ?? repo).catch(() => null);
+    if (details?.mainBranch) {
+      mainBranch = details.mainBranch;
+      const learned = { ...repoRecord, mainBranch, fullName: repoRecord.fullName ?? details.fullName };
+      repoRecord = learned;
+      const index = writes.findIndex((w) => w.key === keys.repoIndex(repo));
+      if (index >= 0) writes[index] = { key: keys.repoIndex(repo), value: learned };
+      else writes.push({ key: keys.repoIndex(repo), value: learned });
+    }
+  }
   let enriched = false;
 
   const channelNames = [...effective.channels.keys()];
@@ -115,11 +128,11 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
     const matches = matchRules(effective.doc, raised, { mainBranch, now, knownChannels: channelNames });
     if (matches.length === 0) continue;
     if (!enriched) {
-      alerts = await enrichAlerts(deps, alerts, repo);
-      // Forge events carry only UUIDs. Without the Bitbucket API (local runtime, or the API failing) the name the
-      // repository record learned (settings page, earlier webhooks) still beats a bare UUID in every message.
+      // Forge events carry only UUIDs. The name the repository record learned (settings page, earlier
+      // webhooks, the API) goes in first, so enrichment asks Bitbucket only for what is still missing.
       const knownName = repoRecord.fullName;
       if (knownName) alerts = alerts.map((a) => (a.repository.fullName ? a : { ...a, repository: { ...a.repository, fullName: knownName } }));
+      alerts = await enrichAlerts(deps, alerts, repo);
       enriched = true;
     }
     const enrichedAlert = alerts.find((a) => a.id === raised.id) ?? raised;
@@ -177,6 +190,9 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
   for (let i = 0; i < jobs.length; i += 50) await deps.queue.push(jobs.slice(i, i + 50));
   return { status: 'done' };
 }
+
+const usesDefaultBranch = (rules: readonly { branches?: string[] }[]): boolean =>
+  rules.some((r) => r.branches?.includes('@default'));
 
 /** The repository record changes only when we learn something new (first sight, names, main branch). */
 function mergeRepoRecord(existing: RepoRecord | undefined, event: RepoEvent, now: number): RepoRecord | null {

@@ -109,6 +109,27 @@ describe('evaluation flow', () => {
     expect((jobs[0]!.body as any).delivery.rule).toBe('main only');
   });
 
+  test('"@default" asks Bitbucket for the main branch once and remembers it', async () => {
+    let calls = 0;
+    deps.bitbucket = {
+      ...deps.bitbucket,
+      getRepository: async () => {
+        calls++;
+        return { uuid: REPO.uuid, fullName: REPO.fullName, slug: REPO.slug, mainBranch: 'develop', url: null };
+      },
+    };
+    const app = await configure({ on: ['failed', 'fixed'], branches: ['@default'] });
+    const onDevelop = (state: 'FAILED' | 'SUCCESSFUL', at: number): RepoEvent => {
+      const e = build(state, at);
+      return { ...e, repository: { ...e.repository, fullName: null }, build: { ...e.build!, ref: 'develop' } };
+    };
+    await app.handleJob({ type: 'event', event: onDevelop('FAILED', now), receivedAt: '' }, { attempt: 1 });
+    expect(take('deliver').map((j) => (j.body as any).delivery.alert.ref)).toEqual(['develop']);
+    await app.handleJob({ type: 'event', event: onDevelop('SUCCESSFUL', now + 1000), receivedAt: '' }, { attempt: 1 });
+    expect(take('deliver').map((j) => (j.body as any).delivery.alert.type)).toEqual(['build.fixed']);
+    expect(calls).toBe(1);
+  });
+
   test('groupWait folds failures of one commit into one message', async () => {
     const app = await configure({ on: ['failed'], groupWait: '30s' });
     await app.handleJob({ type: 'event', event: build('FAILED', now, 'lint'), receivedAt: '' }, { attempt: 1 });
