@@ -17,7 +17,7 @@ import { commitStatusBuild } from './commit-status';
 import {
   CLOUD_PR_ACTIONS,
   actionOf,
-  cloudPushChange,
+  cloudPushChanges,
   cloudRepository,
   cloudUser,
   cloudWorkspace,
@@ -88,12 +88,9 @@ function push(eventKey: string, root: Obj, need: Need, headers: Headers | undefi
   const list = p ? need.arr(p.changes, 'body.push.changes') : undefined;
   const b = list ? base(eventKey, root, need, headers) : undefined;
   if (!list || !b) return err(need.error());
-  const changes: PushChange[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const change = cloudPushChange(list[i]);
-    if (!change) return err({ message: `${eventKey}: body.push.changes[${i}] names no ref (new.name and old.name are missing)` });
-    changes.push(change);
-  }
+  const read = cloudPushChanges(eventKey, list);
+  if (!read.ok) return err({ message: read.message });
+  const changes = read.changes;
   const { headerTime, ...common } = b;
   // Push bodies carry commit dates only, not the push time.
   return ok({ ...common, kind: 'push', occurredAt: headerTime, push: { changes } });

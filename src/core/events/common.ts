@@ -93,6 +93,17 @@ export function cloudPushChange(change: unknown): PushChange | null {
   };
 }
 
+/** Every change of a Cloud-shaped `push.changes` list (Cloud webhooks, Post Webhooks), or the first that names no ref. */
+export function cloudPushChanges(eventKey: string, list: readonly unknown[]): { ok: true; changes: PushChange[] } | { ok: false; message: string } {
+  const changes: PushChange[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const change = cloudPushChange(list[i]);
+    if (!change) return { ok: false, message: `${eventKey}: body.push.changes[${i}] names no ref (new.name and old.name are missing)` };
+    changes.push(change);
+  }
+  return { ok: true, changes };
+}
+
 // ---------- builds ----------
 
 const BUILD_STATES: ReadonlySet<string> = new Set(['SUCCESSFUL', 'FAILED', 'INPROGRESS', 'STOPPED']);

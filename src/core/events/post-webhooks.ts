@@ -10,7 +10,7 @@ import type { Result } from '../result';
 import { err, ok } from '../result';
 import type { NormalizeError } from './normalize-error';
 import { REPO_EVENT_VERSION, type NormalizeOutcome, type PullRequestAction, type PushChange } from './repo-event';
-import { CLOUD_PR_ACTIONS, actionOf, cloudPushChange, dcRepository } from './common';
+import { CLOUD_PR_ACTIONS, actionOf, cloudPushChanges, dcRepository } from './common';
 import { Need, get, obj, str, type Obj } from './read';
 
 type Out = Result<NormalizeOutcome, NormalizeError>;
@@ -49,12 +49,9 @@ function push(eventKey: string, root: Obj, need: Need): Out {
   const list = p ? need.arr(p.changes, 'body.push.changes') : undefined;
   const b = list ? base(eventKey, root, need, root.repository, 'body.repository') : undefined;
   if (!list || !b) return err(need.error());
-  const changes: PushChange[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const change = cloudPushChange(list[i]);
-    if (!change) return err({ message: `${eventKey}: body.push.changes[${i}] names no ref (new.name and old.name are missing)` });
-    changes.push(change);
-  }
+  const read = cloudPushChanges(eventKey, list);
+  if (!read.ok) return err({ message: read.message });
+  const changes = read.changes;
   return ok({ ...b, kind: 'push', push: { changes } });
 }
 
