@@ -56,6 +56,23 @@ export interface Runtime {
 
 export class RuntimeStartError extends Error {}
 
+/** JSON lines (pino); readable lines when a person watches a terminal and pino-pretty is installed. */
+function defaultLogger(): Logger {
+  const level = process.env.LOG_LEVEL ?? 'info';
+  let pretty = false;
+  if (process.stdout.isTTY && process.env.LOG_FORMAT !== 'json') {
+    try {
+      require.resolve('pino-pretty');
+      pretty = true;
+    } catch {
+      pretty = false;
+    }
+  }
+  return pretty
+    ? pino({ name: 'build-alerts', level, transport: { target: 'pino-pretty', options: { ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' } } })
+    : pino({ name: 'build-alerts', level });
+}
+
 function checkDataDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -67,7 +84,7 @@ function checkDataDir(dir: string): void {
 
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   checkDataDir(options.dataDir);
-  const log: Logger = options.log ?? pino({ name: 'build-alerts', level: process.env.LOG_LEVEL ?? 'info' });
+  const log: Logger = options.log ?? defaultLogger();
   let store: LocalStore;
   try {
     store = openLocalStore(options.dataDir, { sweepIntervalMs: 60_000 });
