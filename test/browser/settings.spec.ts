@@ -11,7 +11,9 @@ import { startReceiver, type Receiver } from '../helpers/receiver';
 import { ensureUiBuilt, REPO_ROOT, startLocalRuntime, type RunningRuntime } from './local-runtime';
 
 const FIXTURE = path.join(REPO_ROOT, 'test/fixtures/shared/forge-build-status-created-failed.atlassian-docs.json');
-const SHOTS = path.join(REPO_ROOT, 'docs/screenshots');
+// The README's screenshots are refreshed on demand (UPDATE_SCREENSHOTS=1 npx playwright test); a plain
+// run keeps its screenshots under test-results so that testing leaves the work tree clean.
+const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.join(REPO_ROOT, 'docs/screenshots') : path.join(REPO_ROOT, 'test-results/screenshots');
 
 interface ForgeBuildStatusEvent {
   timestamp: string;
