@@ -133,6 +133,8 @@ test('a repo admin sets up alerts and sees a failure and its fix delivered', asy
   expect(axe.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
   await page.emulateMedia({ colorScheme: 'dark' });
   await expect(page.locator('html')).toHaveAttribute('data-color-mode', 'dark');
+  // Atlaskit fields animate their background colour: let the theme switch finish before the picture.
+  await page.waitForTimeout(600);
   await page.screenshot({ path: path.join(SHOTS, 'settings-dark.png'), fullPage: true });
   const axeDark = await new AxeBuilder({ page }).analyze();
   expect(axeDark.violations.map((v) => v.id)).toEqual([]);
