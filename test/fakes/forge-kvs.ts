@@ -8,7 +8,6 @@
 import {
   KVS_BATCH_MAX_KEYS,
   KVS_QUERY_DEFAULT_LIMIT,
-  KVS_QUERY_MAX_LIMIT,
   KVS_TRANSACTION_MAX_OPS,
   keyProblem,
   serializeValue,
@@ -20,6 +19,8 @@ interface Entry {
 }
 
 type Ttl = { value: number; unit: 'SECONDS' | 'MINUTES' | 'HOURS' | 'DAYS' };
+import { KVS_REQUEST_MAX_LIMIT } from '../../src/adapters/forge/kvs-store';
+
 const UNIT_MS = { SECONDS: 1000, MINUTES: 60_000, HOURS: 3_600_000, DAYS: 86_400_000 } as const;
 
 class KvsError extends Error {
@@ -99,8 +100,10 @@ export function installForgeKvsFake(options: { now?: () => number } = {}): Forge
     'secret/delete': (b) => void secrets.delete(checkKey(b.key)),
     query: (b: { limit?: number; after?: string; where?: { condition: string; property: string; values: unknown[] }[] }) => {
       const limit = b.limit ?? KVS_QUERY_DEFAULT_LIMIT;
-      if (!Number.isInteger(limit) || limit < 1 || limit > KVS_QUERY_MAX_LIMIT) {
-        throw new KvsError(400, 'INVALID_LIMIT', `limit must be between 1 and ${KVS_QUERY_MAX_LIMIT}`);
+      // The platform answers at most 20 per query request (storage-api-query reference); the port's pages of
+      // up to KVS_QUERY_MAX_LIMIT are filled by several requests in the adapter.
+      if (!Number.isInteger(limit) || limit < 1 || limit > KVS_REQUEST_MAX_LIMIT) {
+        throw new KvsError(400, 'INVALID_LIMIT', `limit must be between 1 and ${KVS_REQUEST_MAX_LIMIT}`);
       }
       const where = b.where?.[0];
       if (where && (where.condition !== 'BEGINS_WITH' || where.property !== 'key')) throw new KvsError(400, 'INVALID_QUERY', 'only key BEGINS_WITH');

@@ -23,6 +23,9 @@ import {
 
 type KvsClient = typeof kvs;
 
+/** Most results one KVS query request returns (see queryForward). */
+export const KVS_REQUEST_MAX_LIMIT = 20;
+
 export interface ForgeKvsStoreOptions {
   /** The client to use; defaults to the `kvs` singleton of @forge/kvs. */
   client?: KvsClient;
@@ -76,14 +79,24 @@ export function createForgeKvsStore(options: ForgeKvsStoreOptions = {}): KeyValu
     return out;
   };
 
+  /**
+   * The KVS query reference caps one request at 20 results ("Limit the result size ... up to a maximum
+   * of 20", https://developer.atlassian.com/platform/forge/runtime-reference/storage-api-query/), while
+   * the port promises pages of up to 100: fill a page with several requests, passing the cursor on.
+   */
   const queryForward = async <T>(prefix: string, limit: number, cursor: string | undefined): Promise<QueryPage<T>> => {
-    let q = client.query();
-    if (prefix !== '') q = q.where('key', WhereConditions.beginsWith(prefix));
-    q = q.limit(limit);
-    if (cursor !== undefined) q = q.cursor(cursor);
-    const page = await kvsCall(() => q.getMany<T>());
-    const results: StoredEntry<T>[] = page.results.map((r) => ({ key: r.key, value: r.value }));
-    return page.nextCursor ? { results, nextCursor: FORWARD + page.nextCursor } : { results };
+    const results: StoredEntry<T>[] = [];
+    let next = cursor;
+    do {
+      let q = client.query();
+      if (prefix !== '') q = q.where('key', WhereConditions.beginsWith(prefix));
+      q = q.limit(Math.min(KVS_REQUEST_MAX_LIMIT, limit - results.length));
+      if (next !== undefined) q = q.cursor(next);
+      const page = await kvsCall(() => q.getMany<T>());
+      for (const r of page.results) results.push({ key: r.key, value: r.value });
+      next = page.nextCursor || undefined;
+    } while (next !== undefined && results.length < limit);
+    return next ? { results, nextCursor: FORWARD + next } : { results };
   };
 
   const queryReverse = async <T>(prefix: string, limit: number, before: string | undefined): Promise<QueryPage<T>> => {

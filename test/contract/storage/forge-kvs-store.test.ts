@@ -41,16 +41,21 @@ describe('Forge KVS adapter round trips', () => {
     expect(await store.get('n')).toBe(2);
   });
 
-  it('a forward query is one KVS query per page; a reverse one reads the prefix forward', async () => {
+  it('a forward page takes one KVS request per 20 results; a reverse one reads the prefix forward', async () => {
     const store = createForgeKvsStore();
     await store.setMany(Array.from({ length: 25 }, (_, i) => ({ key: `q:${String(i).padStart(2, '0')}`, value: i })));
     fake.calls.length = 0;
     await store.query({ beginsWith: 'q:', limit: 10 });
     expect(fake.calls).toEqual(['query']);
     fake.calls.length = 0;
+    // KVS answers at most 20 per request: a page of 25 is filled by two requests, the cursor passed on.
+    const full = await store.query({ beginsWith: 'q:', limit: 25 });
+    expect(full.results.map((r) => r.value)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    expect(fake.calls).toEqual(['query', 'query']);
+    fake.calls.length = 0;
     const newest = await store.query({ beginsWith: 'q:', limit: 3, reverse: true });
     expect(newest.results.map((r) => r.value)).toEqual([24, 23, 22]);
-    expect(fake.calls).toEqual(['query']);
+    expect(fake.calls).toEqual(['query', 'query']);
   });
 
   it('refuses a reverse query over more entries than maxReverseScan', async () => {
