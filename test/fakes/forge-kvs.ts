@@ -11,7 +11,7 @@ import {
   KVS_TRANSACTION_MAX_OPS,
   keyProblem,
   serializeValue,
-} from '../../src/adapters/local/store/kvs-rules';
+} from '../../src/core/kvs-rules';
 
 interface Entry {
   json: string;

@@ -3,7 +3,7 @@
  * spaces, 600 characters. They flow through evaluate into valid storage keys, alerts go out, and a
  * second event on the same branch finds the same state (keys are stable), so recovery is recognised.
  */
-import { keyProblem } from '../../src/adapters/local/store/kvs-rules';
+import { keyProblem } from '../../src/core/kvs-rules';
 import { keys, repoKey } from '../../src/core/storage-keys';
 import { loadFixture } from '../helpers/fixtures';
 import { startReceiver, type Receiver } from '../helpers/receiver';

@@ -1,6 +1,6 @@
 /**
  * KeyValueStore and SecretStore over Forge KVS (`@forge/kvs`). One of the two files that import @forge/* for storage
- * and queues. Inputs are checked against the KVS contract (kvs-rules.ts) before any round trip, so an invalid key in
+ * and queues. Inputs are checked against the KVS contract (core/kvs-rules.ts) before any round trip, so an invalid key in
  * a batch fails the whole call instead of half-applying it server side.
  *
  * API: https://developer.atlassian.com/platform/forge/storage-reference/storage-api-basic/
@@ -19,7 +19,7 @@ import {
   resolveQueryLimit,
   toStoredJson,
   validateTransaction,
-} from '../local/store/kvs-rules';
+} from '../../core/kvs-rules';
 
 type KvsClient = typeof kvs;
 

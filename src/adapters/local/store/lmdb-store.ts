@@ -1,7 +1,7 @@
 /**
  * The local runtime's KeyValueStore and SecretStore: one LMDB environment under `<dataDir>/store`, with plain
  * entries and secrets in separate sub-databases (a query cannot reach a secret). It reproduces the Forge KVS
- * contract (see kvs-rules.ts) so code that works here works on Forge.
+ * contract (see core/kvs-rules.ts) so code that works here works on Forge.
  *
  * Durability: lmdb-js resolves a write promise once its transaction is committed. A committed transaction is in
  * the OS page cache, so it survives `kill -9` of this process; with lmdb's default `overlappingSync` the fsync
@@ -22,7 +22,7 @@ import {
   resolveQueryLimit,
   toStoredJson,
   validateTransaction,
-} from './kvs-rules';
+} from '../../../core/kvs-rules';
 
 export interface LocalStore extends KeyValueStore, SecretStore {
   /** Deletes every expired entry now (expired entries are already invisible); returns how many were removed. */

@@ -8,8 +8,8 @@
  * - value size 240 KiB, key 500 chars: https://developer.atlassian.com/platform/forge/limits-kvs-ce
  * - transactions (25 ops, each key once): https://developer.atlassian.com/platform/forge/storage-reference/transactions
  */
-import { StorageContractError } from '../../../core/ports';
-import type { TransactionOp } from '../../../core/ports';
+import { StorageContractError } from './ports';
+import type { TransactionOp } from './ports';
 
 export const KVS_KEY_MAX_LENGTH = 500;
 /** Verbatim from the KVS error table (`INVALID_KEY`). In a non-unicode class `\s-#` is `\s`, `-`, `#`, not a range. */
