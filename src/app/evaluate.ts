@@ -24,6 +24,8 @@ export interface RepoRecord {
   fullName: string | null;
   slug: string | null;
   mainBranch: string | null;
+  /** Workspace UUID (Cloud) or project key (DC), so the local settings page can show inherited defaults. */
+  workspace?: string | null;
   firstSeen: string;
 }
 
@@ -202,6 +204,7 @@ function mergeRepoRecord(existing: RepoRecord | undefined, event: RepoEvent, now
     fullName: r.fullName ?? existing?.fullName ?? null,
     slug: r.slug ?? existing?.slug ?? null,
     mainBranch: event.mainBranch ?? existing?.mainBranch ?? null,
+    workspace: event.workspace ?? existing?.workspace ?? null,
     firstSeen: existing?.firstSeen ?? new Date(now).toISOString(),
   };
   if (
@@ -209,7 +212,8 @@ function mergeRepoRecord(existing: RepoRecord | undefined, event: RepoEvent, now
     existing.uuid === next.uuid &&
     existing.fullName === next.fullName &&
     existing.slug === next.slug &&
-    existing.mainBranch === next.mainBranch
+    existing.mainBranch === next.mainBranch &&
+    (existing.workspace ?? null) === next.workspace
   ) {
     return null;
   }

@@ -34,14 +34,17 @@ interface RepoListing {
   key: string;
   uuid: string | null;
   fullName: string | null;
+  workspace?: string | null;
 }
 
 async function listRepositories(store: KeyValueStore): Promise<RepoListing[]> {
   const out: RepoListing[] = [];
   let cursor: string | undefined;
   do {
-    const page = await store.query<{ uuid: string | null; fullName: string | null }>({ beginsWith: PREFIX.repos, limit: 100, cursor });
-    for (const { key, value } of page.results) out.push({ key: key.slice(PREFIX.repos.length), uuid: value.uuid, fullName: value.fullName });
+    const page = await store.query<{ uuid: string | null; fullName: string | null; workspace?: string | null }>({ beginsWith: PREFIX.repos, limit: 100, cursor });
+    for (const { key, value } of page.results) {
+      out.push({ key: key.slice(PREFIX.repos.length), uuid: value.uuid, fullName: value.fullName, workspace: value.workspace ?? null });
+    }
     cursor = page.nextCursor;
   } while (cursor && out.length < 5000);
   return out;
@@ -64,8 +67,12 @@ ${repos.length ? `<p>Repositories in this data directory:</p><ul>${items}</ul>` 
 function contextScript(kind: 'repo' | 'workspace', id: string, repo?: RepoListing): string {
   const extension =
     kind === 'repo'
-      ? { repository: repo?.uuid ? { uuid: repo.uuid, ...(repo.fullName ? { fullName: repo.fullName } : {}) } : /^[0-9a-f-]{36}$/i.test(id) ? { uuid: `{${id}}` } : { fullName: repo?.fullName ?? id } }
-      : { workspace: { uuid: id } };
+      ? {
+          repository: repo?.uuid ? { uuid: repo.uuid, ...(repo.fullName ? { fullName: repo.fullName } : {}) } : /^[0-9a-f-]{36}$/i.test(id) ? { uuid: `{${id}}` } : { fullName: repo?.fullName ?? id },
+          // As in Bitbucket, the page knows its workspace, so inherited workspace defaults show up.
+          ...(repo?.workspace ? { workspace: { uuid: repo.workspace } } : {}),
+        }
+      : { workspace: { uuid: /^[0-9a-f-]{36}$/i.test(id) ? `{${id}}` : id } };
   const ctx = { accountId: LOCAL_ADMIN, moduleKey: kind === 'repo' ? 'repo-settings' : 'workspace-settings', extension, localRuntime: true };
   return `<script>window.__BUILD_ALERTS_CONTEXT__=${JSON.stringify(ctx).replace(/</g, '\\u003c')};</script><script src="/__local/bridge-shim.js"></script>`;
 }
