@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { AppDeps } from '../app/app-types';
 import { localAccess, offlineBitbucket, systemClock } from '../adapters/local/local-ports';
-import { manifestEgressHosts } from '../adapters/local/manifest-egress';
+import { extraEgressHosts, manifestEgressHosts } from '../adapters/local/manifest-egress';
 import { openLocalStore } from '../adapters/local/store/lmdb-store';
 import { CliError } from './cli-support';
 
@@ -16,7 +16,12 @@ export async function openCliDeps(dataDir: string, mustExist = false): Promise<{
   } catch (e) {
     throw new CliError(`cannot open the store in "${dataDir}": ${(e as Error).message.split('\n')[0]}`);
   }
-  const egress = { allowedHosts: manifestEgressHosts(), allowLoopback: true, allowPrivate: process.env.BUILD_ALERTS_ALLOW_PRIVATE_EGRESS === '1' };
+  const egress = {
+    allowedHosts: [...manifestEgressHosts(), ...extraEgressHosts()],
+    allowLoopback: true,
+    allowPrivate: process.env.BUILD_ALERTS_ALLOW_PRIVATE_EGRESS === '1',
+    undeclaredHint: 'self-hosted: add it to BUILD_ALERTS_EGRESS_HOSTS (comma-separated hosts or *.domain patterns)',
+  };
   const deps: AppDeps = {
     store,
     secrets: store,

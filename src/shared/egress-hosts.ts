@@ -23,15 +23,14 @@ export const CHANNEL_EGRESS_HOSTS = [
   'notify.alertops.com', // alertops: inbound API integration URLs
   'api.squadcast.com', // squadcast: incident webhook (US)
   'api.eu.squadcast.com', // squadcast: incident webhook (EU)
+  '*.cloud.mattermost.com', // mattermost: Mattermost Cloud workspaces (self-hosted servers: declare their host)
 ] as const;
 
 /**
- * Generic webhooks and self-hosted Mattermost point at hosts nobody knows at build time. Forge
- * accepts a bare `*` backend entry; customer-managed egress (admins approving hosts at run time)
- * is still an EAP "not recommended for production use". docs/deploy.md records the choice.
- * `checkEgress` still refuses http://, loopback, private ranges and the app's own host under `*`.
+ * What manifest.yml declares, in order. Generic webhooks and self-hosted Mattermost servers are not
+ * covered by a wildcard: Forge flags a bare `*` ("Global URL usage", the manifest then fails to
+ * validate) and customer-managed egress is still an EAP. A team declares its host and redeploys
+ * (Forge) or lists it in BUILD_ALERTS_EGRESS_HOSTS (local runtime); the settings page names the
+ * refused host and that step. docs/deploy.md records the choice.
  */
-export const OPEN_EGRESS = '*';
-
-/** What manifest.yml declares, in order. */
-export const FORGE_EGRESS_HOSTS: readonly string[] = [...CHANNEL_EGRESS_HOSTS, OPEN_EGRESS];
+export const FORGE_EGRESS_HOSTS: readonly string[] = [...CHANNEL_EGRESS_HOSTS];

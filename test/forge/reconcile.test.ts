@@ -112,7 +112,7 @@ beforeEach(() => {
   platform = installForgePlatform();
   pipelines = new Map();
   answerBitbucket();
-  entry = loadForgeEntry();
+  entry = loadForgeEntry({ declaredHosts: ['hooks.example.com'] });
 });
 
 afterEach(() => {

@@ -103,7 +103,7 @@ beforeEach(() => {
   admins = new Set([ADMIN]);
   currentCaller = null;
   answerBitbucket();
-  entry = loadForgeEntry();
+  entry = loadForgeEntry({ declaredHosts: ['hooks.example.com'] });
 });
 
 afterEach(() => {

@@ -20,7 +20,12 @@ export const QUEUE_KEY = 'build-alerts-jobs';
 export const WEBTRIGGER_KEY = 'bitbucket-webhook';
 
 /** Forge functions reach no loopback or private network; the manifest list is the whole policy. */
-export const FORGE_EGRESS_POLICY: EgressPolicy = { allowedHosts: FORGE_EGRESS_HOSTS, allowLoopback: false, allowPrivate: false };
+export const FORGE_EGRESS_POLICY: EgressPolicy = {
+  allowedHosts: FORGE_EGRESS_HOSTS,
+  allowLoopback: false,
+  allowPrivate: false,
+  undeclaredHint: 'Forge apps call only hosts their manifest declares: ask the app owner to add it and redeploy',
+};
 
 export function createForgeDeps(overrides: Partial<AppDeps> = {}): AppDeps {
   const clock = overrides.clock ?? systemClock;

@@ -15,3 +15,15 @@ export function manifestEgressHosts(manifestPath = resolve(REPO_ROOT, 'manifest.
     .map((address) => address.replace(/^https?:\/\//, '').replace(/[/:].*$/, '').toLowerCase())
     .filter(Boolean);
 }
+
+/**
+ * Self-hosted teams call their own hosts (generic webhooks, their Mattermost server) without editing
+ * manifest.yml: BUILD_ALERTS_EGRESS_HOSTS="hooks.example.com,*.corp.example". Undeclared hosts are
+ * refused otherwise, as on Forge.
+ */
+export function extraEgressHosts(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.BUILD_ALERTS_EGRESS_HOSTS ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => /^(\*\.)?[a-z0-9.-]+$/.test(h));
+}

@@ -11,7 +11,7 @@ import type { EgressPolicy } from '../../core/delivery/egress';
 import type { Clock, Logger } from '../../core/ports';
 import { createFetchHttpClient } from './http-client';
 import { localAccess, offlineBitbucket, systemClock } from './local-ports';
-import { manifestEgressHosts } from './manifest-egress';
+import { extraEgressHosts, manifestEgressHosts } from './manifest-egress';
 import { createDurableQueue, type DurableQueue } from './queue/durable-queue';
 import { hostManifestHandlers, type HostedApp } from './forge-host';
 import { buildServer } from './server';
@@ -56,6 +56,7 @@ export interface Runtime {
 
 export class RuntimeStartError extends Error {}
 
+
 /** JSON lines (pino); readable lines when a person watches a terminal and pino-pretty is installed. */
 function defaultLogger(): Logger {
   const level = process.env.LOG_LEVEL ?? 'info';
@@ -92,7 +93,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     throw new RuntimeStartError(`cannot open the store in "${options.dataDir}": ${(e as Error).message}`);
   }
   const egress: EgressPolicy = {
-    allowedHosts: manifestEgressHosts(),
+    allowedHosts: [...manifestEgressHosts(), ...extraEgressHosts()],
+    undeclaredHint: 'self-hosted: add it to BUILD_ALERTS_EGRESS_HOSTS (comma-separated hosts or *.domain patterns)',
     allowLoopback: true,
     allowPrivate: options.allowPrivateEgress ?? false,
     ownHosts: [`${options.host}:${options.port}`, `localhost:${options.port}`, `127.0.0.1:${options.port}`],

@@ -15,6 +15,8 @@ export interface EgressPolicy {
   allowPrivate: boolean;
   /** Hosts the app itself serves (its own URL): never a channel target. */
   ownHosts?: readonly string[];
+  /** What a user can do about an undeclared host in this runtime (added to the refusal). */
+  undeclaredHint?: string;
 }
 
 export interface EgressDenied {
@@ -65,7 +67,8 @@ export function checkEgress(rawUrl: string, policy: EgressPolicy): Result<URL, E
       : err({ host, message: `private address "${host}" is refused (set BUILD_ALERTS_ALLOW_PRIVATE_EGRESS=1 in self-hosted mode to allow)` });
   }
   if (!policy.allowedHosts.some((p) => hostMatches(host, p))) {
-    return err({ host, message: `host "${host}" is not in the app's egress allow-list (manifest.yml permissions.external.fetch.backend)` });
+    const hint = policy.undeclaredHint ? `; ${policy.undeclaredHint}` : '';
+    return err({ host, message: `host "${host}" is not in the app's egress allow-list (manifest.yml permissions.external.fetch.backend)${hint}` });
   }
   return ok(url);
 }

@@ -151,9 +151,13 @@ export function installForgePlatform(): ForgePlatform {
 
 /** The Forge entry (src/index.ts) in a fresh module registry: a cold container with its own App instance. */
 export type ForgeEntry = typeof import('../../../src/index');
-export function loadForgeEntry(): ForgeEntry {
+export function loadForgeEntry(options: { declaredHosts?: string[] } = {}): ForgeEntry {
   let entry: ForgeEntry | undefined;
   jest.isolateModules(() => {
+    // A team whose generic webhook receiver is on its own host declares it in manifest.yml; the fresh
+    // module instance of the egress list stands for that team's manifest.
+    const hosts = require('../../../src/shared/egress-hosts').FORGE_EGRESS_HOSTS as string[];
+    hosts.push(...(options.declaredHosts ?? []));
     entry = require('../../../src/index') as ForgeEntry;
   });
   return entry!;
