@@ -111,8 +111,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     concurrency: options.concurrency ?? 16,
     // The app decides when a delivery gives up (core/delivery/backoff); the queue only guards against loops.
     // Runs that send nothing count too: a recovery waiting for its failure re-runs every 15 s for up to
-    // 10 minutes (40 runs), and an open breaker re-runs a held alert until its 3 h deadline.
-    maxAttempts: 60,
+    // 10 minutes (40 runs), an open breaker holds an alert until its 3 h deadline, and quiet hours hold
+    // one in 900 s hops for up to a day (96 runs). Forge retries within a 24 h retention window with no
+    // smaller cap (https://developer.atlassian.com/platform/forge/runtime-reference/async-events-api/#retries).
+    maxAttempts: 200,
   });
   const deps: AppDeps = {
     store,
