@@ -15,6 +15,7 @@ import type { ChannelInput, RuleDto } from '../shared/contract';
 import type { AppDeps } from './app-types';
 import type { RepoConfig, StoredChannel } from './repo-config';
 import { emptyConfig } from './repo-config';
+import { forgetConfigured } from './configured-repos';
 
 export interface ConfigTarget {
   /** Storage key of the configuration document. */
@@ -96,6 +97,7 @@ export async function prepareChannel(
 
 export async function saveConfig(deps: AppDeps, target: ConfigTarget, config: RepoConfig): Promise<void> {
   await deps.store.set(target.storeKey, { ...config, updatedAt: new Date(deps.clock.now()).toISOString() });
+  forgetConfigured(deps);
 }
 
 export function validateRules(config: RepoConfig, rules: unknown, inherited: string[] = []): Result<RuleDto[], ConfigError> {

@@ -197,7 +197,7 @@ const usesDefaultBranch = (rules: readonly { branches?: string[] }[]): boolean =
   rules.some((r) => r.branches?.includes('@default'));
 
 /** The repository record changes only when we learn something new (first sight, names, main branch). */
-function mergeRepoRecord(existing: RepoRecord | undefined, event: RepoEvent, now: number): RepoRecord | null {
+export function mergeRepoRecord(existing: RepoRecord | undefined, event: RepoEvent, now: number): RepoRecord | null {
   const r = event.repository;
   const next: RepoRecord = {
     uuid: existing?.uuid ?? r.uuid,

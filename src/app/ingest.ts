@@ -9,6 +9,7 @@ import { isIgnored } from '../core/events/repo-event';
 import { keys, repoKey } from '../core/storage-keys';
 import type { QueueJob } from '../core/ports';
 import type { AppDeps, InboundRequest, InboundResponse, IngestResult } from './app-types';
+import { isConfigured } from './configured-repos';
 
 /** Bitbucket caps webhook bodies well below this; anything larger is refused before parsing. */
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
@@ -53,9 +54,13 @@ function trimEvent(event: RepoEvent): RepoEvent {
   return { ...event, push: { ...event.push, changes: event.push.changes.slice(0, MAX_PUSH_CHANGES) } };
 }
 
-export async function queueEvents(deps: AppDeps, events: RepoEvent[]): Promise<IngestResult> {
-  const useful = events.filter((e) => !e.selfGenerated && usefulForRules(e));
-  if (useful.length === 0) return { queued: 0, ignored: events.length ? 'no rule can use this event' : 'empty' };
+/** `configured`: the caller already knows the repository has rules (reconciliation lists exactly those). */
+export async function queueEvents(deps: AppDeps, events: RepoEvent[], options: { configured?: boolean } = {}): Promise<IngestResult> {
+  const candidates = events.filter((e) => !e.selfGenerated && usefulForRules(e));
+  if (candidates.length === 0) return { queued: 0, ignored: events.length ? 'no rule can use this event' : 'empty' };
+  const useful: RepoEvent[] = [];
+  for (const event of candidates) if (options.configured || (await isConfigured(deps, event))) useful.push(event);
+  if (useful.length === 0) return { queued: 0, ignored: 'no rules or channels for this repository' };
   const receivedAt = new Date(deps.clock.now()).toISOString();
   const sized = useful.map((event) => {
     const job: QueueJob = { body: { type: 'event', event: trimEvent(event), receivedAt }, concurrencyKey: eventConcurrencyKey(event) };

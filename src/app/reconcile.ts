@@ -84,7 +84,7 @@ export async function reconcile(deps: AppDeps): Promise<{ repositories: number; 
       }
       // Oldest first, so the state machine sees them in order.
       events.sort((a, b) => Date.parse(a.occurredAt!) - Date.parse(b.occurredAt!));
-      if (events.length) fed += (await queueEvents(deps, events)).queued;
+      if (events.length) fed += (await queueEvents(deps, events, { configured: true })).queued;
     }
     cursor = page.nextCursor;
   } while (cursor && repositories < MAX_REPOS && !outOfTime);
