@@ -4,6 +4,8 @@
  * configured cost no queue push and no consumer invocation: in a workspace of 1,000 repositories with
  * rules on ten, that is most events. Answers are cached per instance for a minute; a save in this
  * instance forgets them at once, and elsewhere (another Forge container) new rules apply within a minute.
+ * The local runtime caches only "configured": a `rules import` from another process must take effect
+ * at once, and a local read costs microseconds.
  */
 import type { RepoEvent } from '../core/events/repo-event';
 import { keys, repoKey, repoKeyFromString } from '../core/storage-keys';
@@ -41,7 +43,7 @@ export async function isConfigured(deps: AppDeps, event: RepoEvent): Promise<boo
   const cache = cacheOf(deps);
   const cacheKey = `${repo}|${event.workspace ?? ''}`;
   const hit = cache.get(cacheKey);
-  if (hit && now - hit.at < CONFIGURED_CACHE_MS) return hit.configured;
+  if (hit && now - hit.at < CONFIGURED_CACHE_MS && (hit.configured || deps.runtime === 'forge')) return hit.configured;
 
   const nameKey = event.repository.uuid && event.repository.fullName ? keys.rules(repoKeyFromString(event.repository.fullName)) : null;
   const wsKey = event.workspace ? keys.workspaceDefaults(event.workspace) : null;

@@ -48,9 +48,9 @@ describe('events of unconfigured repositories', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('are dropped at the trigger with one read, cached, and the repository is remembered once', async () => {
+  test('are dropped at the trigger with one read, cached on Forge, and the repository is remembered once', async () => {
     const counted = deps.store as ReturnType<typeof countingStore>;
-    const app = createApp(deps);
+    const app = createApp({ ...deps, runtime: 'forge' });
     expect(await app.ingestForgeEvent(forgeFailed)).toEqual({ queued: 0, ignored: 'no rules or channels for this repository' });
     expect(pushed).toHaveLength(0);
     expect(counted.snapshot()).toMatchObject({ reads: 1, writes: 1 });
@@ -64,6 +64,18 @@ describe('events of unconfigured repositories', () => {
     await app.ingestForgeEvent(forgeFailed);
     expect(counted.snapshot()).toMatchObject({ reads: 1, writes: 0 });
     expect(pushed).toHaveLength(0);
+  });
+
+  test('locally, "not configured" is not cached: rules imported by another process apply at once', async () => {
+    const counted = deps.store as ReturnType<typeof countingStore>;
+    const app = createApp(deps);
+    await app.ingestForgeEvent(forgeFailed);
+    counted.reset();
+    await app.ingestForgeEvent(forgeFailed);
+    expect(counted.snapshot()).toMatchObject({ reads: 1, writes: 0 });
+    // Another process (the CLI's `rules import`) writes the configuration straight into the store.
+    await store.set(keys.rules(REPO_KEY), { version: 1, repository: { uuid: null, fullName: null }, channels: [], rules: [], updatedAt: '' });
+    expect(await app.ingestForgeEvent(forgeFailed)).toEqual({ queued: 1 });
   });
 
   test('are queued as soon as the repository is configured in this instance', async () => {
