@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { seededRandom } from '../test/helpers/prng';
 
 export const REPO_ROOT = join(__dirname, '..');
 const fixture = (name: string): Record<string, any> =>
@@ -62,17 +63,6 @@ const hex = (n: number, width: number): string => n.toString(16).padStart(width,
 export const repoUuid = (i: number): string => `{0b5e7c1a-0000-4000-8000-${hex(i, 12)}}`;
 const commitFor = (seq: number, salt: number): string => `${hex(salt, 8)}${hex(seq, 8)}${'c0ffee'.repeat(4)}`.slice(0, 40);
 
-/** Small deterministic PRNG (mulberry32) so every run feeds the same sequence. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface RepoState {
   builds: Map<string, 'FAILED' | 'SUCCESSFUL'>;
@@ -89,7 +79,7 @@ export class EventStream {
   private readonly cumulative: [EventKind, number][];
 
   constructor(readonly repoCount: number, seed = 42, mix: Partial<Record<EventKind, number>> = MIX) {
-    this.random = prng(seed);
+    this.random = seededRandom(seed);
     this.repos = Array.from({ length: repoCount }, () => ({ builds: new Map(), deploy: null, lastAlertBody: null, branchTurn: 0, pr: 0 }));
     let sum = 0;
     const total = Object.values(mix).reduce((a, b) => a + (b ?? 0), 0);

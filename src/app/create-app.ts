@@ -2,7 +2,7 @@
 import type { JobBody, JobResult } from '../core/ports';
 import type { App, AppDeps } from './app-types';
 import { deliver } from './deliver';
-import { deliveryConcurrencyKey, evaluateEvent } from './evaluate';
+import { deliveryQueueJob, evaluateEvent } from './evaluate';
 import { flushGroup } from './grouping';
 import { ingestForgeEvent, ingestWebhook } from './ingest';
 import { reconcile } from './reconcile';
@@ -27,7 +27,7 @@ async function handleJob(deps: AppDeps, body: JobBody, attempt: number): Promise
       return deliver(deps, body.delivery, attempt);
     case 'flush-group': {
       const { result, job } = await flushGroup(deps, body.groupKey);
-      if (job) await deps.queue.push([{ body: { type: 'deliver', delivery: job }, concurrencyKey: deliveryConcurrencyKey(job) }]);
+      if (job) await deps.queue.push([deliveryQueueJob(job)]);
       return result;
     }
     case 'remind':

@@ -52,6 +52,11 @@ function withoutSend(sends: Record<string, number> | undefined, id: string): Rec
  */
 export const RECOVERY_WAITS_FOR_FAILURE_MS = 10 * 60 * 1000;
 
+/** The write that marks an opening alert settled on its channel without a delivery (skipped, given up), if needed. */
+function settleOpening(job: DeliveryJob, incident: IncidentRecord, incidentKey: string): { key: string; value: IncidentRecord }[] {
+  return OPENING_TYPES.includes(job.alert.type) && !incident.opened ? [{ key: incidentKey, value: { ...incident, opened: true } }] : [];
+}
+
 export const channelHealthKey = (scope: string, channel: string): string => keys.breaker(`${scope}:${channel}`);
 
 export interface AttemptReport {
@@ -179,7 +184,7 @@ export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number):
   if (!job.manual && incident.delivered.includes(job.id)) return { status: 'done' }; // redelivered queue job
   if (health.disabled && !job.manual) {
     // A skipped failure is settled too: otherwise its fix, once the channel is re-enabled, waits for it in vain.
-    const settled = OPENING_TYPES.includes(job.alert.type) && !incident.opened ? [{ key: incidentKey, value: { ...incident, opened: true } satisfies IncidentRecord }] : [];
+    const settled = settleOpening(job, incident, incidentKey);
     await recordAttempt(deps, job, attempt, { outcome: 'skipped', status: null, latencyMs: null, response: null, error: `channel disabled: ${health.disabled.reason}` }, settled);
     return { status: 'done' };
   }
@@ -190,7 +195,7 @@ export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number):
     // which drops a job without a log entry.
     if (now + waitMs - job.raisedAt > GIVE_UP_AFTER_MS) {
       const error = `circuit open: the channel failed ${health.breaker?.failures ?? 0} times in a row; gave up: alert older than ${Math.round(GIVE_UP_AFTER_MS / 60_000)} minutes`;
-      const settled = OPENING_TYPES.includes(job.alert.type) && !incident.opened ? [{ key: incidentKey, value: { ...incident, opened: true } satisfies IncidentRecord }] : [];
+      const settled = settleOpening(job, incident, incidentKey);
       await recordAttempt(deps, job, attempt, { outcome: 'failed', status: null, latencyMs: null, response: null, error }, settled);
       return { status: 'done' };
     }

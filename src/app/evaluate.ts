@@ -13,7 +13,7 @@ import type { JobBody, JobResult, QueueJob } from '../core/ports';
 import { matchRules, parseDuration, remindEveryMs } from '../core/rules';
 import { keys, repoKey, repoKeyFromString } from '../core/storage-keys';
 import type { AppDeps } from './app-types';
-import { effectiveRules, type LoadedConfig } from './effective-rules';
+import { effectiveRules, type EffectiveChannel, type LoadedConfig } from './effective-rules';
 import { enrichAlerts } from './enrich';
 import type { RepoConfig, Snooze } from './repo-config';
 import { upsertGroup } from './grouping';
@@ -32,6 +32,40 @@ export interface RepoRecord {
 /** Queue key for deliveries: one channel's alerts about one incident go out one at a time, in order. */
 export const deliveryConcurrencyKey = (job: Pick<DeliveryJob, 'channelScope' | 'channel' | 'alert'>): string =>
   `deliver:${job.channelScope}:${job.channel}:${job.alert.incidentKey}`;
+
+/** The queue job that delivers one alert to one channel, keyed so its incident stays in order there. */
+export const deliveryQueueJob = (delivery: DeliveryJob): QueueJob => ({
+  body: { type: 'deliver', delivery },
+  concurrencyKey: deliveryConcurrencyKey(delivery),
+});
+
+/** A first delivery attempt of `alert` to the named channel, held until `holdMs` from now (quiet hours). */
+export function newDeliveryJob(input: {
+  repo: string;
+  channelName: string;
+  channel: EffectiveChannel;
+  rule: string;
+  alert: Alert;
+  now: number;
+  holdMs: number;
+  awaitsFailure?: boolean;
+}): DeliveryJob {
+  const { channel, alert, now } = input;
+  return {
+    id: `${alert.id}:${input.channelName}`,
+    repo: input.repo,
+    channelScope: channel.scope,
+    channel: input.channelName,
+    channelType: channel.def.type,
+    channelConfig: channel.def.config,
+    rule: input.rule,
+    alert,
+    attempt: 1,
+    raisedAt: now,
+    ...(input.awaitsFailure ? { awaitsFailure: true } : {}),
+    ...(input.holdMs > 0 ? { notBefore: now + input.holdMs } : {}),
+  };
+}
 
 function stateKeyFor(repo: string, event: RepoEvent): string | null {
   if (event.kind === 'build' && event.build) return keys.buildState(repo, event.build.ref, event.build.key ?? event.build.name);
@@ -154,20 +188,16 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
         const jobId = `${current.id}:${channelName}`;
         if (!channel || queuedIds.has(jobId)) continue;
         queuedIds.add(jobId);
-        const job: DeliveryJob = {
-          id: jobId,
+        const job = newDeliveryJob({
           repo,
-          channelScope: channel.scope,
-          channel: channelName,
-          channelType: channel.def.type,
-          channelConfig: channel.def.config,
+          channelName,
+          channel,
           rule: rule.name,
           alert: current,
-          attempt: 1,
-          raisedAt: now,
-          ...(RESOLVING_TYPES.includes(current.type) && rule.on.some((e) => e === 'failed' || e === 'still-failing') ? { awaitsFailure: true } : {}),
-          ...(quietForMs > 0 ? { notBefore: now + quietForMs } : {}),
-        };
+          now,
+          holdMs: quietForMs,
+          awaitsFailure: RESOLVING_TYPES.includes(current.type) && rule.on.some((e) => e === 'failed' || e === 'still-failing'),
+        });
         if (groupWaitMs > 0 && current.build?.commit) groupWaits.push({ job, waitMs: groupWaitMs });
         else deliveries.push(job);
       }
@@ -180,10 +210,7 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
   if (remaining.length !== snoozes.length) writes.push({ key: keys.snooze(repo), value: remaining });
 
   if (writes.length) await deps.store.setMany(writes);
-  const jobs: QueueJob[] = deliveries.map((d) => ({
-    body: { type: 'deliver', delivery: d },
-    concurrencyKey: deliveryConcurrencyKey(d),
-  }));
+  const jobs: QueueJob[] = deliveries.map(deliveryQueueJob);
   jobs.push(...reminders);
   for (const g of groupWaits) {
     const flush = await upsertGroup(deps, g.job, g.waitMs);

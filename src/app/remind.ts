@@ -6,13 +6,12 @@
  */
 import type { BuildMemory } from '../core/alerts';
 import { dueReminder } from '../core/alerts';
-import type { DeliveryJob } from '../core/delivery/delivery-job';
 import type { JobBody, JobResult, QueueJob } from '../core/ports';
 import { quietHoursDelay, remindEveryMs, ruleChannels } from '../core/rules';
 import { keys } from '../core/storage-keys';
 import type { AppDeps } from './app-types';
 import { effectiveRules } from './effective-rules';
-import { deliveryConcurrencyKey, remindJob } from './evaluate';
+import { deliveryQueueJob, newDeliveryJob, remindJob } from './evaluate';
 import type { RepoConfig } from './repo-config';
 
 export async function handleReminder(deps: AppDeps, body: Extract<JobBody, { type: 'remind' }>): Promise<JobResult> {
@@ -39,12 +38,7 @@ export async function handleReminder(deps: AppDeps, body: Extract<JobBody, { typ
     for (const name of ruleChannels(effective.doc, rule, [...effective.channels.keys()])) {
       const channel = effective.channels.get(name);
       if (!channel) continue;
-      const job: DeliveryJob = {
-        id: `${due.alert.id}:${name}`, repo: body.repo, channelScope: channel.scope, channel: name, channelType: channel.def.type,
-        channelConfig: channel.def.config, rule: rule.name, alert: due.alert, attempt: 1, raisedAt: now,
-        ...(hold > 0 ? { notBefore: now + hold } : {}),
-      };
-      jobs.push({ body: { type: 'deliver', delivery: job }, concurrencyKey: deliveryConcurrencyKey(job) });
+      jobs.push(deliveryQueueJob(newDeliveryJob({ repo: body.repo, channelName: name, channel, rule: rule.name, alert: due.alert, now, holdMs: hold })));
     }
   }
   jobs.push(remindJob({ ...body, dueAt: now + remindMs }, now));

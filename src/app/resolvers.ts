@@ -19,7 +19,7 @@ import type { ConfigError, ConfigTarget } from './config-store';
 import { importRulesText, loadConfig, removeChannel, replaceRules, upsertChannel } from './config-store';
 import { channelHealthKey, sendTest } from './deliver';
 import { workspaceScope } from './effective-rules';
-import { deliveryConcurrencyKey, type RepoRecord } from './evaluate';
+import { deliveryQueueJob, type RepoRecord } from './evaluate';
 import type { ChannelHealth, RepoConfig, Snooze, StoredChannel } from './repo-config';
 
 type Handler = (deps: AppDeps, scope: Scope, payload: any) => Promise<unknown>;
@@ -210,7 +210,7 @@ const repoHandlers: Record<string, Handler> = {
     if (!entry || entry.job.repo !== scope.repo) fail({ code: 'not-found', message: `no delivery log entry "${id}"` });
     const job: DeliveryJob = { ...entry!.job, attempt: 1, raisedAt: deps.clock.now(), manual: 'redeliver' };
     delete job.notBefore;
-    await deps.queue.push([{ body: { type: 'deliver', delivery: job }, concurrencyKey: deliveryConcurrencyKey(job) }]);
+    await deps.queue.push([deliveryQueueJob(job)]);
     return { queued: true };
   },
   getBuildHealth: async (deps, scope) => {

@@ -19,6 +19,7 @@ import { startRuntime, type Runtime } from '../../src/adapters/local/runtime';
 import type { DeliveryLogEntry } from '../../src/shared/contract';
 import { loadFixture } from '../helpers/fixtures';
 import { silentLog } from '../helpers/runtime';
+import { seededRandom } from '../helpers/prng';
 
 jest.setTimeout(40_000);
 
@@ -32,17 +33,6 @@ const CHANNELS = ['chat', 'pager', 'audit'] as const;
 const DISABLED = { repo: 9, channel: 'pager' };
 const forgeFailed = loadFixture('forge-build-status-created-failed.atlassian-docs.json') as any;
 
-/** mulberry32: small, seeded, good enough to pick faults. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Real time since start, SPEED times faster. */
 function fastClock() {
@@ -55,7 +45,7 @@ interface Seen { id: string; fault: Fault }
 
 /** A vendor that fails at random. A hang answers 503 after the app gave up waiting: never accepted. */
 async function flakyReceiver(seed: number, mix: Partial<Record<Fault, number>>): Promise<{ url: string; seen: Seen[]; faults: Record<Fault, number>; server: Server }> {
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const seen: Seen[] = [];
   const faults: Record<Fault, number> = { ok: 0, '500': 0, '429': 0, hang: 0, '400': 0 };
   const pick = (): Fault => {
@@ -177,7 +167,7 @@ describe('soak', () => {
     }
     expect((await resolver(DISABLED.repo, 'setChannelEnabled', { name: DISABLED.channel, enabled: false })).ok).toBe(true);
 
-    const streams = events(seeded(42));
+    const streams = events(seededRandom(42));
     const started = Date.now();
     await Promise.all(streams.map(async (stream) => {
       for (const ev of stream) {
