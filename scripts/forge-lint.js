@@ -46,7 +46,7 @@ function sourceFiles(dir) {
 async function runLint() {
   Object.assign(process.env, offlineSwaggerEnv());
   process.chdir(ROOT); // the linters resolve tsconfig.json, handlers and resources from the cwd
-  const { lint, getClientSideLintersOnly } = require('@forge/lint');
+  const { lint, getClientSideLintersOnly, parseSourceFile } = require('@forge/lint');
   const manifest = YAML.parse(fs.readFileSync('manifest.yml', 'utf8'));
   const messages = [];
   const logger = { info: (m) => messages.push(String(m)) };
@@ -54,16 +54,38 @@ async function runLint() {
   const statsig = { getDeprecatedRuntimes: async () => [] };
   const environment = 'development';
   const linters = await getClientSideLintersOnly(manifest, environment, logger, statsig);
-  const results = await lint(sourceFiles(path.join(ROOT, 'src')), manifest, environment, logger, statsig, {
+  const files = sourceFiles(path.join(ROOT, 'src'));
+  // @forge/lint parses (and so lints) a .ts file only if its exact path is in the set built from
+  // tsconfig.json's `include` globs: record which files it really parses.
+  const linted = new Set();
+  const parseFunction = (filepath, parser) => {
+    linted.add(path.relative(ROOT, path.resolve(filepath)));
+    return parseSourceFile(filepath, parser);
+  };
+  const results = await lint(files, manifest, environment, logger, statsig, {
     linter: { mode: 'client-side' },
     linters,
+    parseFunction,
   });
-  return { results, messages };
+  return { results, messages, files, linted: [...linted].sort() };
 }
 
 async function main() {
   const started = Date.now();
-  const { results, messages } = await runLint();
+  const { results, messages, files, linted } = await runLint();
+  const isTs = (f) => /\.tsx?$/.test(f);
+  const tsFiles = files.filter(isTs);
+  const tsLinted = linted.filter(isTs);
+  console.log(`forge-lint: linted ${linted.length} of ${files.length} src files (${tsLinted.length} of ${tsFiles.length} .ts)`);
+  if (!tsLinted.length) {
+    console.error(
+      'forge-lint: @forge/lint linted no src .ts file: it lints a .ts file only if tsconfig.json `include` ' +
+        'globs match it (use "src/**/*", not "src")',
+    );
+    process.exit(1);
+  }
+  const skipped = tsFiles.filter((f) => !linted.includes(f));
+  if (skipped.length) console.warn(`forge-lint: not linted (outside tsconfig.json include): ${skipped.join(', ')}`);
   let errors = 0;
   let warnings = 0;
   for (const r of results) {

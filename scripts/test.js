@@ -11,6 +11,7 @@ const step = (name, cmd, opts = {}) => steps.push({ name, cmd, ...opts });
 
 step('settings page: install and build', 'node scripts/setup-ui.js');
 step('typecheck', 'npx tsc --noEmit -p tsconfig.json');
+step('forge: bundle with @forge/bundler (deploy and tunnel)', 'node scripts/forge-bundle.js');
 step('unit, contract and integration tests', 'npx jest --ci');
 step('settings page: component tests', 'npm --prefix static/settings test --silent', { when: () => existsSync(join(root, 'static/settings/package.json')) });
 step('manifest: offline validation', 'node scripts/validate-manifest.js', { when: () => existsSync(join(root, 'scripts/validate-manifest.js')) });

@@ -28,6 +28,11 @@ export interface AppDeps {
    * (BUILD_ALERTS_RETRY_SCALE). A vendor's Retry-After is never scaled: it stays a floor. Default 1.
    */
   retryDelayScale?: number;
+  /**
+   * Errors the platform must see, which resolvers rethrow instead of answering `internal`
+   * (Forge: the consent error, so Forge can show its "Allow access" prompt). Default: none.
+   */
+  mustPropagate?: (err: unknown) => boolean;
 }
 
 /** A raw inbound HTTP request (Bitbucket webhook), as both the web trigger and the local server see it. */

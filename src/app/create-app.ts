@@ -7,6 +7,7 @@ import { flushGroup } from './grouping';
 import { ingestForgeEvent, ingestWebhook } from './ingest';
 import { reconcile } from './reconcile';
 import { handleReminder } from './remind';
+import { pushJobs } from './queue-commit';
 import { resolve } from './resolvers';
 
 export function createApp(deps: AppDeps): App {
@@ -27,7 +28,7 @@ async function handleJob(deps: AppDeps, body: JobBody, attempt: number): Promise
       return deliver(deps, body.delivery, attempt);
     case 'flush-group': {
       const { result, job } = await flushGroup(deps, body.groupKey);
-      if (job) await deps.queue.push([deliveryQueueJob(job)]);
+      if (job) await pushJobs(deps, [deliveryQueueJob(job)]);
       return result;
     }
     case 'remind':

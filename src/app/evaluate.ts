@@ -17,6 +17,8 @@ import { effectiveRules, type EffectiveChannel, type LoadedConfig } from './effe
 import { enrichAlerts } from './enrich';
 import type { RepoConfig, Snooze } from './repo-config';
 import { upsertGroup } from './grouping';
+import { pushJobs } from './queue-commit';
+import { queueDelaySeconds } from '../core/queue-limits';
 import { isReconciledRun, keylessSlot, slotForLiveStatus, slotForReconciledRun } from './pipelines-slot';
 
 export interface RepoRecord {
@@ -216,7 +218,7 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
     const flush = await upsertGroup(deps, g.job, g.waitMs);
     if (flush) jobs.push(flush);
   }
-  for (let i = 0; i < jobs.length; i += 50) await deps.queue.push(jobs.slice(i, i + 50));
+  await pushJobs(deps, jobs);
   return { status: 'done' };
 }
 
@@ -251,5 +253,5 @@ type RemindBody = Extract<JobBody, { type: 'remind' }>;
 
 /** Reminder checks hop at most 900 s at a time (the queue's longest delay) until they are due. */
 export function remindJob(body: Omit<RemindBody, 'type'>, now = Date.now()): QueueJob {
-  return { body: { type: 'remind', ...body }, delayInSeconds: Math.min(900, Math.max(0, Math.ceil((body.dueAt - now) / 1000))) };
+  return { body: { type: 'remind', ...body }, delayInSeconds: queueDelaySeconds((body.dueAt - now) / 1000) };
 }

@@ -6,6 +6,7 @@
 import type { DeliveryJob } from '../core/delivery/delivery-job';
 import type { JobResult, QueueJob } from '../core/ports';
 import { keys } from '../core/storage-keys';
+import { queueDelaySeconds } from '../core/queue-limits';
 import type { AppDeps } from './app-types';
 
 interface GroupRecord {
@@ -27,7 +28,7 @@ export async function upsertGroup(deps: AppDeps, job: DeliveryJob, waitMs: numbe
   }
   if (existing) return null;
   await deps.store.set(storeKey, { jobs: [job], openedAt: deps.clock.now() } satisfies GroupRecord, { ttlSeconds: 3600 });
-  return { body: { type: 'flush-group', groupKey }, delayInSeconds: Math.min(900, Math.ceil(waitMs / 1000)) };
+  return { body: { type: 'flush-group', groupKey }, delayInSeconds: queueDelaySeconds(waitMs / 1000) };
 }
 
 /** Sends the group as one delivery: the first alert, listing the others' builds. */

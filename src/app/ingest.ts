@@ -10,6 +10,7 @@ import { keys, repoKey } from '../core/storage-keys';
 import type { QueueJob } from '../core/ports';
 import type { AppDeps, InboundRequest, InboundResponse, IngestResult } from './app-types';
 import { isConfigured } from './configured-repos';
+import { pushJobs } from './queue-commit';
 
 /** Bitbucket caps webhook bodies well below this; anything larger is refused before parsing. */
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
@@ -37,16 +38,8 @@ export function usefulForRules(event: RepoEvent): boolean {
 /** Queue key for event jobs: one repository's events are evaluated one at a time, in order. */
 export const eventConcurrencyKey = (event: RepoEvent): string => `event:${repoKey(event.repository) ?? 'unknown'}`;
 
-/**
- * @forge/events takes at most 50 events and 200 KB per push
- * (https://developer.atlassian.com/platform/forge/runtime-reference/async-events-api/); the JSON the
- * queue measures is kept under this, leaving room for the platform's envelope.
- */
-const MAX_PUSH_BYTES = 190 * 1024;
 /** Ref changes kept from one push: far more than any alert needs, while a mass tag import stays one small job. */
 export const MAX_PUSH_CHANGES = 100;
-
-const jobBytes = (job: QueueJob): number => Buffer.byteLength(JSON.stringify(job));
 
 /** Cuts what a queue job cannot carry: a push's ref changes beyond MAX_PUSH_CHANGES. */
 function trimEvent(event: RepoEvent): RepoEvent {
@@ -62,27 +55,14 @@ export async function queueEvents(deps: AppDeps, events: RepoEvent[], options: {
   for (const event of candidates) if (options.configured || (await isConfigured(deps, event))) useful.push(event);
   if (useful.length === 0) return { queued: 0, ignored: 'no rules or channels for this repository' };
   const receivedAt = new Date(deps.clock.now()).toISOString();
-  const sized = useful.map((event) => {
-    const job: QueueJob = { body: { type: 'event', event: trimEvent(event), receivedAt }, concurrencyKey: eventConcurrencyKey(event) };
-    return { job, bytes: jobBytes(job) };
-  });
-  // An event still too large for one push (hostile field sizes) is dropped here rather than failing the whole request.
-  const fitting = sized.filter((s) => s.bytes <= MAX_PUSH_BYTES);
-  if (fitting.length < sized.length) deps.log.warn({ dropped: sized.length - fitting.length }, 'event too large for the queue: dropped');
-  if (fitting.length === 0) return { queued: 0, ignored: 'event too large to queue' };
-  let batch: QueueJob[] = [];
-  let batchBytes = 2; // "[]"
-  for (const { job, bytes } of fitting) {
-    if (batch.length === 50 || batchBytes + bytes + 1 > MAX_PUSH_BYTES) {
-      await deps.queue.push(batch);
-      batch = [];
-      batchBytes = 2;
-    }
-    batch.push(job);
-    batchBytes += bytes + 1;
-  }
-  if (batch.length) await deps.queue.push(batch);
-  return { queued: fitting.length };
+  const jobs: QueueJob[] = useful.map((event) => ({
+    body: { type: 'event', event: trimEvent(event), receivedAt },
+    concurrencyKey: eventConcurrencyKey(event),
+  }));
+  // An event still too large for one queue event (hostile field sizes) is dropped rather than failing the whole request.
+  const { queued } = await pushJobs(deps, jobs);
+  if (queued === 0) return { queued: 0, ignored: 'event too large to queue' };
+  return { queued };
 }
 
 /** Forge `trigger` handler body. Throws only for malformed events, which Forge never sends. */

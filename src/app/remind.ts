@@ -13,6 +13,7 @@ import type { AppDeps } from './app-types';
 import { effectiveRules } from './effective-rules';
 import { deliveryQueueJob, newDeliveryJob, remindJob } from './evaluate';
 import type { RepoConfig } from './repo-config';
+import { pushJobs } from './queue-commit';
 
 export async function handleReminder(deps: AppDeps, body: Extract<JobBody, { type: 'remind' }>): Promise<JobResult> {
   const now = deps.clock.now();
@@ -42,6 +43,7 @@ export async function handleReminder(deps: AppDeps, body: Extract<JobBody, { typ
     }
   }
   jobs.push(remindJob({ ...body, dueAt: now + remindMs }, now));
-  await deps.queue.push(jobs.slice(0, 50));
+  // The next check goes first: were the push split and a later part to fail, reminders still go on.
+  await pushJobs(deps, [jobs[jobs.length - 1]!, ...jobs.slice(0, -1)]);
   return { status: 'done' };
 }

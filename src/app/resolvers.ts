@@ -20,6 +20,7 @@ import { importRulesText, loadConfig, removeChannel, replaceRules, upsertChannel
 import { channelHealthKey, sendTest } from './deliver';
 import { workspaceScope } from './effective-rules';
 import { deliveryQueueJob, type RepoRecord } from './evaluate';
+import { pushJobs } from './queue-commit';
 import type { ChannelHealth, RepoConfig, Snooze, StoredChannel } from './repo-config';
 
 type Handler = (deps: AppDeps, scope: Scope, payload: any) => Promise<unknown>;
@@ -210,7 +211,7 @@ const repoHandlers: Record<string, Handler> = {
     if (!entry || entry.job.repo !== scope.repo) fail({ code: 'not-found', message: `no delivery log entry "${id}"` });
     const job: DeliveryJob = { ...entry!.job, attempt: 1, raisedAt: deps.clock.now(), manual: 'redeliver' };
     delete job.notBefore;
-    await deps.queue.push([deliveryQueueJob(job)]);
+    await pushJobs(deps, [deliveryQueueJob(job)]);
     return { queued: true };
   },
   getBuildHealth: async (deps, scope) => {
@@ -348,6 +349,7 @@ export async function resolve(deps: AppDeps, name: ResolverName, call: ResolverC
     return { ok: true, data };
   } catch (e) {
     if (e instanceof ResolverFailure) return { ok: false, error: e.error };
+    if (deps.mustPropagate?.(e)) throw e;
     deps.log.error({ resolver: name, err: (e as Error).name }, 'resolver failed');
     return { ok: false, error: { code: 'internal', message: 'something went wrong; the error was logged' } };
   }

@@ -5,7 +5,7 @@
  *
  * Sources:
  * - key format and errors: https://developer.atlassian.com/platform/forge/storage-reference/handling-errors-kvs
- * - value size 240 KiB, key 500 chars: https://developer.atlassian.com/platform/forge/limits-kvs-ce
+ * - value size 240 KiB, secret value 128 KiB, depth 31, key 500 chars: https://developer.atlassian.com/platform/forge/limits-kvs-ce
  * - transactions (25 ops, each key once): https://developer.atlassian.com/platform/forge/storage-reference/transactions
  */
 import { StorageContractError } from './ports';
@@ -20,8 +20,10 @@ export const KVS_QUERY_DEFAULT_LIMIT = 20;
 export const KVS_TRANSACTION_MAX_OPS = 25;
 /** `kvs.batchGet`/`batchSet` take at most 25 keys: https://developer.atlassian.com/platform/forge/storage-reference/batchops-entities */
 export const KVS_BATCH_MAX_KEYS = 25;
-/** KVS rejects objects nested deeper than 32 levels (`MAX_DEPTH`). */
-export const KVS_VALUE_MAX_DEPTH = 32;
+/** KVS rejects objects nested deeper than 31 levels (`MAX_DEPTH`). */
+export const KVS_VALUE_MAX_DEPTH = 31;
+/** Secret values (`kvs.setSecret`) are capped lower than plain values. */
+export const KVS_SECRET_MAX_BYTES = 128 * 1024;
 
 export type KeyProblem = 'KEY_TOO_SHORT' | 'KEY_TOO_LONG' | 'INVALID_KEY';
 export type ValueProblem = 'MAX_SIZE' | 'MAX_DEPTH' | 'INVALID_VALUE';
@@ -59,7 +61,7 @@ const depthOf = (value: unknown, depth = 0): number => {
 };
 
 /** Serializes a value the way KVS stores it (JSON) and checks the size and depth limits. */
-export function serializeValue(key: string, value: unknown): { json: string } | { code: ValueProblem; message: string } {
+export function serializeValue(key: string, value: unknown, kind: 'value' | 'secret' = 'value'): { json: string } | { code: ValueProblem; message: string } {
   if (value === undefined || typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') {
     return { code: 'INVALID_VALUE', message: `value for ${preview(key)} is not JSON (${typeof value})` };
   }
@@ -70,8 +72,9 @@ export function serializeValue(key: string, value: unknown): { json: string } | 
     return { code: 'INVALID_VALUE', message: `value for ${preview(key)} cannot be serialized: ${(e as Error).message}` };
   }
   const bytes = Buffer.byteLength(json, 'utf8');
-  if (bytes > KVS_VALUE_MAX_BYTES) {
-    return { code: 'MAX_SIZE', message: `value for ${preview(key)} is ${bytes} bytes as JSON; KVS allows at most ${KVS_VALUE_MAX_BYTES} (240 KiB)` };
+  const max = kind === 'secret' ? KVS_SECRET_MAX_BYTES : KVS_VALUE_MAX_BYTES;
+  if (bytes > max) {
+    return { code: 'MAX_SIZE', message: `${kind} for ${preview(key)} is ${bytes} bytes as JSON; KVS allows at most ${max} (${max / 1024} KiB)` };
   }
   if (depthOf(value) > KVS_VALUE_MAX_DEPTH) {
     return { code: 'MAX_DEPTH', message: `value for ${preview(key)} is nested deeper than ${KVS_VALUE_MAX_DEPTH} levels` };
@@ -80,9 +83,9 @@ export function serializeValue(key: string, value: unknown): { json: string } | 
 }
 
 /** Validates key and value, returning the JSON to store; throws StorageContractError otherwise. */
-export function toStoredJson(key: string, value: unknown): string {
+export function toStoredJson(key: string, value: unknown, kind: 'value' | 'secret' = 'value'): string {
   assertValidKey(key);
-  const result = serializeValue(key, value);
+  const result = serializeValue(key, value, kind);
   if ('code' in result) throw new StorageContractError(result.message);
   return result.json;
 }

@@ -64,8 +64,8 @@ export function installForgeKvsFake(options: { now?: () => number } = {}): Forge
     if (p) throw new KvsError(400, p.code, p.message);
     return key as string;
   };
-  const checkValue = (key: string, value: unknown): string => {
-    const r = serializeValue(key, value);
+  const checkValue = (key: string, value: unknown, kind: 'value' | 'secret' = 'value'): string => {
+    const r = serializeValue(key, value, kind);
     if ('code' in r) throw new KvsError(400, r.code, r.message);
     return r.json;
   };
@@ -83,7 +83,7 @@ export function installForgeKvsFake(options: { now?: () => number } = {}): Forge
   };
   const setOne = (store: Map<string, Entry>, body: { key: unknown; value: unknown; options?: { ttl?: Ttl; keyPolicy?: string } }) => {
     const key = checkKey(body.key);
-    const json = checkValue(key, body.value);
+    const json = checkValue(key, body.value, store === secrets ? 'secret' : 'value');
     if (body.options?.keyPolicy === 'FAIL_IF_EXISTS' && live(store, key)) throw new KvsError(409, 'KEY_ALREADY_EXISTS', 'key exists');
     store.set(key, { json, expiresAt: expiry(body.options) });
   };

@@ -2,7 +2,7 @@
  * The Forge handlers against a recording fake App: they only translate between the platform's
  * shapes and the App's entry points, so these tests pin exactly that translation.
  */
-import { InvocationErrorCode } from '@forge/events';
+import { InternalServerError, InvocationErrorCode, PartialSuccessError, PayloadTooBigError, RateLimitError, TooManyEventsError } from '@forge/events';
 import type { App, InboundRequest, ResolverCall } from '../../src/app/app-types';
 import type { JobBody, JobResult, Logger } from '../../src/core/ports';
 import { RESOLVER_NAMES, type ResolverName } from '../../src/shared/contract';
@@ -91,6 +91,43 @@ describe('trigger handler', () => {
     expect(created).toBe(0);
     await handler(buildStatusEvent());
     expect(created).toBe(1);
+  });
+
+  // Product-event triggers are retried only when the handler returns an InvocationError, at most four times
+  // (https://developer.atlassian.com/platform/forge/events-reference/product_events/#retry-atlassian-app-events).
+  type Returned = { queued?: number; ignored?: string; _retry?: boolean; retryOptions?: { retryAfter: number; retryReason: string; retryData: unknown } };
+  const failingWith = (err: unknown) => fakeApp({ ingestForgeEvent: async () => Promise.reject(err) }).app;
+
+  it('returns an InvocationError (upstream rate limited, after at least a minute) when the queue refuses a push with RateLimitError', async () => {
+    const log = recordingLogger();
+    const out = (await makeTriggerHandler(() => failingWith(new RateLimitError('Too many requests.')), log)(buildStatusEvent(), {})) as Returned;
+    expect(out._retry).toBe(true);
+    expect(out.retryOptions!.retryReason).toBe(InvocationErrorCode.FUNCTION_UPSTREAM_RATE_LIMITED);
+    expect(out.retryOptions!.retryAfter).toBeGreaterThanOrEqual(60);
+    expect(out.retryOptions!.retryData).toEqual({ failure: 'RateLimitError' });
+    expect(log.lines.some((l) => l.includes('Forge will retry it'))).toBe(true);
+  });
+
+  it('retries partial pushes, platform 5xx and KVS 429 / 5xx with growing backoff', async () => {
+    const kvs = (status: number) => Object.assign(new Error('kvs'), { name: 'ForgeKvsError', responseDetails: { status } });
+    for (const err of [new PartialSuccessError('some failed', { jobId: 'j' }, []), new InternalServerError('500 Internal Server Error', 500), kvs(503), kvs(429)]) {
+      const first = (await makeTriggerHandler(() => failingWith(err), recordingLogger())(buildStatusEvent(), {})) as Returned;
+      const third = (await makeTriggerHandler(() => failingWith(err), recordingLogger())(buildStatusEvent({ retryContext: { retryCount: 2 } }), {})) as Returned;
+      expect(first._retry).toBe(true);
+      expect(third.retryOptions!.retryAfter).toBeGreaterThan(first.retryOptions!.retryAfter - (err instanceof Error && 'responseDetails' in err ? 30 : 0));
+      expect(third.retryOptions!.retryAfter).toBeLessThanOrEqual(900);
+    }
+  });
+
+  it('logs and drops errors no retry can fix: oversized pushes, KVS 4xx, programmer errors', async () => {
+    const kvs400 = Object.assign(new Error('bad key'), { name: 'ForgeKvsError', responseDetails: { status: 400 } });
+    for (const err of [new PayloadTooBigError('The maximum payload size is 200KB.'), new TooManyEventsError('too many'), kvs400, new TypeError('x is undefined')]) {
+      const log = recordingLogger();
+      const out = (await makeTriggerHandler(() => failingWith(err), log)(buildStatusEvent(), {})) as Returned;
+      expect(out._retry).toBeUndefined();
+      expect(out).toEqual({ queued: 0, ignored: 'ingest failed permanently' });
+      expect(log.lines.some((l) => l.includes('failed permanently'))).toBe(true);
+    }
   });
 });
 
@@ -200,10 +237,17 @@ describe('web trigger handler', () => {
 });
 
 describe('scheduled handler', () => {
-  it('runs reconciliation once and returns its counts', async () => {
+  it('runs reconciliation once, logs its counts and answers { statusCode: 204 } as a scheduled trigger must', async () => {
     const { app, rec } = fakeApp();
-    expect(await makeScheduledHandler(() => app, recordingLogger())({})).toEqual({ repositories: 2, fed: 1 });
+    const log = recordingLogger();
+    expect(await makeScheduledHandler(() => app, log)({})).toEqual({ statusCode: 204 });
     expect(rec.reconciles).toBe(1);
+    expect(log.lines.some((l) => l.includes('"repositories":2') && l.includes('"fed":1'))).toBe(true);
+  });
+
+  it('answers 500 (not a throw) when reconciliation fails; the next hourly run starts over', async () => {
+    const { app } = fakeApp({ reconcile: async () => Promise.reject(new Error('kvs down')) });
+    expect(await makeScheduledHandler(() => app, recordingLogger())({})).toEqual({ statusCode: 500 });
   });
 });
 
@@ -228,6 +272,8 @@ describe('resolver', () => {
   it('passes the platform accountId, never one the browser claims, plus only the contract’s extension fields', async () => {
     const { app, rec } = fakeApp();
     const defs = makeResolver(() => app, recordingLogger());
+    // The repository settings page's extension as documented: type, repository.uuid, location (no workspace);
+    // the workspace in the resolver context's workspaceId.
     const result = await invoke(
       defs,
       'getSettings',
@@ -235,10 +281,11 @@ describe('resolver', () => {
       {
         accountId: 'attacker-claimed',
         license: { isActive: true },
+        workspaceId: '{4c16a397-8e48-479c-8ca2-442e46c90570}',
         extension: {
           type: 'bitbucket:repoSettingsMenuPage',
           repository: { uuid: '{15a31549-1cff-45dc-9d0d-310114c5038b}', isAdmin: true },
-          workspace: { uuid: '{4c16a397-8e48-479c-8ca2-442e46c90570}', slug: 'acme', role: 'owner' },
+          location: 'https://bitbucket.org/acme/widgets/admin/forge/app/repo-settings',
         },
       },
       'real-account',
@@ -248,10 +295,29 @@ describe('resolver', () => {
       caller: { accountId: 'real-account' },
       extension: {
         repository: { uuid: '{15a31549-1cff-45dc-9d0d-310114c5038b}' },
-        workspace: { uuid: '{4c16a397-8e48-479c-8ca2-442e46c90570}', slug: 'acme' },
+        workspace: { uuid: '{4c16a397-8e48-479c-8ca2-442e46c90570}' },
       },
       payload: { x: 1 },
     });
+  });
+
+  it('takes the workspace from the installation (installContext), never from what the page puts in its extension', async () => {
+    const { app, rec } = fakeApp();
+    const defs = makeResolver(() => app, recordingLogger());
+    await defs(
+      {
+        call: { functionKey: 'getWorkspaceDefaults', payload: {} },
+        context: { workspaceId: '{99999999-0000-4000-8000-000000000000}', extension: { type: 'bitbucket:workspaceSettingsMenuPage', workspace: { uuid: '{11111111-0000-4000-8000-000000000000}' } } },
+      } as never,
+      { principal: { accountId: 'acc' }, installContext: 'ari:cloud:bitbucket::workspace/4c16a397-8e48-479c-8ca2-442e46c90570' },
+    );
+    expect(rec.resolves[0]!.call.extension).toEqual({ workspace: { uuid: '{4c16a397-8e48-479c-8ca2-442e46c90570}' } });
+  });
+
+  it('lets NEEDS_AUTHENTICATION_ERR leave the resolver unchanged, so Forge can show its consent prompt', async () => {
+    const consent = Object.assign(new Error('Authentication Required'), { name: 'NEEDS_AUTHENTICATION_ERR', status: 401 });
+    const { app } = fakeApp({ resolve: async () => Promise.reject(consent) });
+    await expect(invoke(makeResolver(() => app, recordingLogger()), 'getSettings', {}, {}, 'a')).rejects.toBe(consent);
   });
 
   it('has no caller when the platform names no principal, whatever the browser sends', async () => {

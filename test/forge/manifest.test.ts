@@ -9,6 +9,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { FORGE_EGRESS_HOSTS } from '../../src/shared/egress-hosts';
 import { QUEUE_KEY, WEBTRIGGER_KEY } from '../../src/adapters/forge/ports';
+import { CONSUMER_TIMEOUT_SECONDS, QUEUE_LIMITS } from '../../src/core/queue-limits';
 
 const ROOT = path.resolve(__dirname, '../..');
 const MANIFEST_TEXT = fs.readFileSync(path.join(ROOT, 'manifest.yml'), 'utf8');
@@ -92,13 +93,11 @@ describe('manifest.yml', () => {
     );
   });
 
-  it('subscribes to the build, deployment, push and pull request events the rules can use', () => {
+  it('subscribes only to events some rule can use (no pending or started deployments: each delivered event costs an invocation)', () => {
     expect([...manifest.modules.trigger[0].events].sort()).toEqual(
       [
         'avi:bitbucket:created:build-status',
         'avi:bitbucket:updated:build-status',
-        'avi:bitbucket:pending:deployment',
-        'avi:bitbucket:started:deployment',
         'avi:bitbucket:completed:deployment',
         'avi:bitbucket:push:repository',
         'avi:bitbucket:created:pullrequest',
@@ -106,6 +105,16 @@ describe('manifest.yml', () => {
         'avi:bitbucket:rejected:pullrequest',
       ].sort(),
     );
+  });
+
+  it('gives the web trigger the v2 URL format, set once (changing it later changes the URL users pasted)', () => {
+    expect(manifest.modules.webtrigger[0].urlFormat).toBe('v2');
+  });
+
+  it('keeps the queue limits in code in step with the consumer timeout (100 KB per event above 55 s)', () => {
+    const consumerFn = manifest.modules.function.find((f: { key: string }) => f.key === manifest.modules.consumer[0].function);
+    expect(consumerFn.timeoutSeconds).toBe(CONSUMER_TIMEOUT_SECONDS);
+    expect(QUEUE_LIMITS.maxEventBytes).toBe(consumerFn.timeoutSeconds > 55 ? 100 * 1024 : 200 * 1024);
   });
 
   it('uses the queue and web trigger keys the Forge adapter pushes to and asks for', () => {

@@ -8,7 +8,7 @@
  * What must hold: a lost event alerts once; a result seen live and again by reconciliation alerts
  * once, in either order; and a run over many repositories makes bounded calls.
  */
-import { installForgePlatform, loadForgeEntry, drainQueue, callResolver, isWrite, type ForgeEntry, type ForgePlatform } from './helpers/forge-platform';
+import { installForgePlatform, loadForgeEntry, drainQueue, callResolver, isWrite, repoPageExtension, type ForgeEntry, type ForgePlatform } from './helpers/forge-platform';
 import { loadFixture } from '../helpers/fixtures';
 import { repoKey } from '../../src/core/storage-keys';
 
@@ -30,20 +30,22 @@ const repoNumber = (i: number) => `{15a31549-1cff-45dc-9d0d-${String(31011400000
 
 function answerBitbucket(): void {
   platform.bitbucket.answer = ({ provider, path }) => {
-    const repo = /^\/2\.0\/repositories\/\{\}\/(\{[0-9a-f-]{36}\})(\/.*)?$/.exec(path);
-    if (provider === 'app' && repo && !repo[2]) {
-      const uuid = repo[1]!;
+    // Paths name the workspace by UUID (https://developer.atlassian.com/platform/forge/call-a-bitbucket-api/).
+    const repo = /^\/2\.0\/repositories\/(\{[0-9a-f-]{36}\})\/(\{[0-9a-f-]{36}\})(\/.*)?$/.exec(path);
+    if (repo && repo[1] !== WS_UUID) return { status: 404, body: { type: 'error', error: { message: 'not found' } } };
+    if (provider === 'app' && repo && !repo[3]) {
+      const uuid = repo[2]!;
       const slug = uuid === REPO_UUID ? 'widgets' : `repo-${uuid.slice(-4, -1)}`;
       return { status: 200, body: { uuid, full_name: `acme/${slug}`, slug, mainbranch: { name: 'main' }, links: { html: { href: `https://bitbucket.org/acme/${slug}` } } } };
     }
-    if (provider === 'app' && repo && repo[2]!.startsWith('/pipelines/?')) {
-      return { status: 200, body: { pagelen: 20, values: pipelines.get(repo[1]!) ?? [] } };
+    if (provider === 'app' && repo && repo[3]!.startsWith('/pipelines/?')) {
+      return { status: 200, body: { pagelen: 20, values: pipelines.get(repo[2]!) ?? [] } };
     }
-    if (provider === 'app' && repo && repo[2]!.startsWith('/commit/')) {
-      const hash = repo[2]!.split('/').pop()!;
+    if (provider === 'app' && repo && repo[3]!.startsWith('/commit/')) {
+      const hash = repo[3]!.split('/').pop()!;
       return { status: 200, body: { hash, message: `commit ${hash.slice(0, 7)}\n`, author: { raw: 'Jane Doe <jane@acme.example>' } } };
     }
-    if (provider === 'user' && path.startsWith('/2.0/user/workspaces/acme/permissions/repositories?q=')) {
+    if (provider === 'user' && path.startsWith(`/2.0/user/workspaces/${WS_UUID}/permissions/repositories?q=`)) {
       return { status: 200, body: { values: [{ permission: 'admin' }] } };
     }
     return { status: 404, body: { type: 'error', error: { message: 'not found' } } };
@@ -82,16 +84,16 @@ function aLiveStatus(o: { state: 'FAILED' | 'SUCCESSFUL'; commit: string; number
 }
 
 async function configure(repoUuid = REPO_UUID): Promise<void> {
-  const extension = { repository: { uuid: repoUuid }, workspace: { uuid: WS_UUID } };
-  const channel = await callResolver(entry, 'saveChannel', { channel: { name: 'ops-hook', type: 'webhook', url: HOOK_URL } }, extension, ADMIN);
+  const extension = repoPageExtension(repoUuid);
+  const channel = await callResolver(entry, 'saveChannel', { channel: { name: 'ops-hook', type: 'webhook', url: HOOK_URL } }, extension, ADMIN, platform);
   expect(channel.ok).toBe(true);
-  const rules = await callResolver(entry, 'saveRules', { rules: [{ name: 'main broken', on: ['failed', 'fixed'], branches: ['main'], channels: ['ops-hook'] }] }, extension, ADMIN);
+  const rules = await callResolver(entry, 'saveRules', { rules: [{ name: 'main broken', on: ['failed', 'fixed'], branches: ['main'], channels: ['ops-hook'] }] }, extension, ADMIN, platform);
   expect(rules.ok).toBe(true);
 }
 
 async function live(event: unknown) {
   const sent = platform.egress.requests.length;
-  expect(await entry.onBitbucketEvent(event, {})).toEqual({ queued: 1 });
+  expect(await entry.onBitbucketEvent(event, platform.context)).toEqual({ queued: 1 });
   await drainQueue(platform, entry);
   return platform.egress.requests.slice(sent).map((r) => r.json);
 }
@@ -99,10 +101,18 @@ async function live(event: unknown) {
 /** One hourly run; the clock then moves on an hour (the warm instance's 30 s pipelines cache has expired by the next run). */
 async function reconcile() {
   const sent = platform.egress.requests.length;
-  const result = await entry.onSchedule({}, {});
+  expect(await entry.onSchedule({}, platform.context)).toEqual({ statusCode: 204 });
+  const result = reconciliationSummary();
   await drainQueue(platform, entry);
   jest.setSystemTime(Date.now() + 60 * 60_000);
   return { result, alerts: platform.egress.requests.slice(sent).map((r) => r.json) };
+}
+
+/** What the scheduled handler logged for its last run ("reconciliation finished"): it answers only a status code. */
+function reconciliationSummary(): { repositories: number; fed: number } {
+  const lines = (console.log as jest.Mock).mock.calls.map((c) => String(c[0])).filter((l) => l.includes('"reconciliation finished"'));
+  expect(lines.length).toBeGreaterThan(0);
+  return JSON.parse(lines[lines.length - 1]!) as { repositories: number; fed: number };
 }
 
 beforeEach(() => {
@@ -130,7 +140,7 @@ describe('reconciliation through the scheduled trigger', () => {
       aPipeline({ commit: COMMIT_RED, number: 3, completedMinutesAgo: 6 * 60 }), // outside the look-back: left alone
     ]);
     const first = await reconcile();
-    expect(first.result).toEqual({ repositories: 1, fed: 1 });
+    expect(first.result).toMatchObject({ repositories: 1, fed: 1 });
     expect(first.alerts).toHaveLength(1);
     expect(first.alerts[0]).toMatchObject({
       type: 'build.failed',
@@ -186,7 +196,7 @@ describe('reconciliation through the scheduled trigger', () => {
     // No rule asks for still-failing, so nothing is sent; the remembered streak shows it was counted once.
     const rerun = await reconcile();
     expect(rerun.alerts).toEqual([]);
-    const health = await callResolver(entry, 'getBuildHealth', {}, { repository: { uuid: REPO_UUID }, workspace: { uuid: WS_UUID } }, ADMIN);
+    const health = await callResolver(entry, 'getBuildHealth', {}, repoPageExtension(REPO_UUID), ADMIN);
     expect(health.ok).toBe(true);
     expect(health.data.rows).toHaveLength(1);
     expect(health.data.rows[0].openIncident).toMatchObject({ failures: 2 });
@@ -200,7 +210,7 @@ describe('reconciliation through the scheduled trigger', () => {
     verbatim.target.ref_name = 'main'; // the branch the rule watches; everything else as captured
     pipelines.set(REPO_UUID, [verbatim]);
     const run = await reconcile();
-    expect(run.result).toEqual({ repositories: 1, fed: 1 });
+    expect(run.result).toMatchObject({ repositories: 1, fed: 1 });
     expect(run.alerts).toHaveLength(1);
     expect(run.alerts[0]).toMatchObject({ type: 'build.failed', repository: { uuid: REPO_UUID, fullName: 'acme/widgets' }, ref: 'main' });
   });
@@ -213,8 +223,8 @@ describe('reconciliation through the scheduled trigger', () => {
       if (call.path.includes('/pipelines/?')) jest.setSystemTime(Date.now() + 5 * 60_000); // each call takes 5 minutes
       return answer(call);
     };
-    const result = await entry.onSchedule({}, {});
-    expect(result.repositories).toBe(3);
+    expect(await entry.onSchedule({}, platform.context)).toEqual({ statusCode: 204 });
+    expect(reconciliationSummary().repositories).toBe(3);
     expect(platform.bitbucket.calls.filter((c) => c.path.includes('/pipelines/?'))).toHaveLength(3);
   });
 
@@ -226,8 +236,9 @@ describe('reconciliation through the scheduled trigger', () => {
     }
     const calls = platform.bitbucket.calls.length;
     const ops = platform.storage.length;
-    const result = await entry.onSchedule({}, {});
-    expect(result).toEqual({ repositories: 50, fed: 50 });
+    expect(await entry.onSchedule({}, platform.context)).toEqual({ statusCode: 204 });
+    const result = reconciliationSummary();
+    expect(result).toMatchObject({ repositories: 50, fed: 50 });
 
     const bb = platform.bitbucket.calls.slice(calls);
     expect(bb).toHaveLength(50);
@@ -248,8 +259,9 @@ describe('reconciliation through the scheduled trigger', () => {
     const evaluated = platform.queue.delivered.filter((d) => d.job.body.type === 'event').length;
     expect(evaluated).toBe(50);
     const reads = platform.storage.slice(before).filter((o) => !isWrite(o) && !o.op.startsWith('secret/'));
-    // Per event: the batch read (+ one query for the branch's slot); per delivery: channel health + incident read.
-    expect(reads.length).toBeLessThanOrEqual(50 * 2 + 50 * 2);
+    // Per event: the batch read, one query for the branch's slot, and the repository details from the KVS cache
+    // (each invocation starts with empty memory: no tenant data outlives it); per delivery: channel health + incident read.
+    expect(reads.length).toBeLessThanOrEqual(50 * 3 + 50 * 2);
     void repoKey;
   });
 });

@@ -7,7 +7,7 @@
  *
  * Storage ops are counted as they arrive at the platform (not by wrapping the store).
  */
-import { installForgePlatform, loadForgeEntry, drainQueue, callResolver, isWrite, type ForgeEntry, type ForgePlatform } from './helpers/forge-platform';
+import { installForgePlatform, loadForgeEntry, drainQueue, callResolver, isWrite, repoPageExtension, type ForgeEntry, type ForgePlatform } from './helpers/forge-platform';
 import { loadFixture } from '../helpers/fixtures';
 import { keys, repoKey } from '../../src/core/storage-keys';
 
@@ -20,7 +20,8 @@ const COMMIT_MESSAGE = 'Make the checkout retry wait between attempts\n';
 const HOOK_URL = 'https://hooks.example.com/build-alerts/Wh00kT0ken42';
 const ADMIN = '5ffed3379edf280075d75b20';
 const STRANGER = '712020:00000000-stranger';
-const EXTENSION = { type: 'bitbucket:repoSettingsMenuPage', repository: { uuid: REPO_UUID }, workspace: { uuid: WS_UUID } };
+/** What the repository settings page sends: no workspace (the resolver context carries it). */
+const EXTENSION = repoPageExtension(REPO_UUID);
 
 let platform: ForgePlatform;
 let entry: ForgeEntry;
@@ -30,13 +31,13 @@ let currentCaller: string | null;
 
 function answerBitbucket(): void {
   platform.bitbucket.answer = ({ provider, path }) => {
-    if (provider === 'app' && path === `/2.0/repositories/{}/${REPO_UUID}`) {
+    if (provider === 'app' && path === `/2.0/repositories/${WS_UUID}/${REPO_UUID}`) {
       return {
         status: 200,
         body: { type: 'repository', uuid: REPO_UUID, full_name: 'acme/widgets', slug: 'widgets', mainbranch: { name: 'main' }, links: { html: { href: 'https://bitbucket.org/acme/widgets' } } },
       };
     }
-    if (provider === 'app' && path.startsWith(`/2.0/repositories/{}/${REPO_UUID}/commit/`)) {
+    if (provider === 'app' && path.startsWith(`/2.0/repositories/${WS_UUID}/${REPO_UUID}/commit/`)) {
       const hash = path.split('/').pop()!;
       return {
         status: 200,
@@ -49,7 +50,7 @@ function answerBitbucket(): void {
       };
     }
     // asUser acts as the invocation's principal; the fake knows it from the resolver call being made.
-    if (provider === 'user' && path.startsWith('/2.0/user/workspaces/acme/permissions/repositories?q=')) {
+    if (provider === 'user' && path.startsWith(`/2.0/user/workspaces/${WS_UUID}/permissions/repositories?q=`)) {
       const admin = currentCaller !== null && admins.has(currentCaller);
       return { status: 200, body: { values: [{ type: 'repository_permission', permission: admin ? 'admin' : 'write', repository: { uuid: REPO_UUID } }] } };
     }
@@ -60,7 +61,7 @@ function answerBitbucket(): void {
 async function resolve(name: string, payload: unknown, accountId = ADMIN): Promise<any> {
   currentCaller = accountId;
   try {
-    return await callResolver(entry, name, payload, EXTENSION, accountId);
+    return await callResolver(entry, name, payload, EXTENSION, accountId, platform);
   } finally {
     currentCaller = null;
   }
@@ -70,7 +71,7 @@ async function resolve(name: string, payload: unknown, accountId = ADMIN): Promi
 async function feed(event: unknown) {
   const ops = platform.storage.length;
   const sent = platform.egress.requests.length;
-  const result = await entry.onBitbucketEvent(event, {});
+  const result = (await entry.onBitbucketEvent(event, platform.context)) as { queued: number; ignored?: string };
   await drainQueue(platform, entry);
   return { result, storage: platform.storage.slice(ops), sent: platform.egress.requests.slice(sent) };
 }
@@ -148,7 +149,7 @@ describe('Forge path: resolver → trigger → queue → consumer → channel', 
     expect(fixed.sent[0]!.json.incidentKey).toEqual(expect.stringContaining(REPO));
   });
 
-  test('SUCCESSFUL after SUCCESSFUL costs one batch read (with the rules key) and no write; nothing is sent', async () => {
+  test('SUCCESSFUL after SUCCESSFUL costs two batch reads (trigger: is it configured; consumer: the snapshot) and no write; nothing is sent', async () => {
     await configure([MAIN_RULE]);
     const firstSuccess = await feed(buildUpdate('SUCCESSFUL', '2025-01-31T00:50:00.000Z'));
     expect(firstSuccess.sent).toEqual([]);
@@ -157,10 +158,10 @@ describe('Forge path: resolver → trigger → queue → consumer → channel', 
     const noop = await feed(buildUpdate('SUCCESSFUL', '2025-01-31T00:58:00.000Z'));
     expect(noop.sent).toEqual([]);
     expect(noop.storage.filter(isWrite)).toEqual([]);
+    // Each invocation starts with empty memory (no tenant data outlives it), so the trigger reads again.
     const reads = noop.storage.filter((op) => !isWrite(op));
-    expect(reads).toHaveLength(1);
-    expect(reads[0]!.op).toBe('batch/get');
-    expect(reads[0]!.keys).toContain(keys.rules(REPO));
+    expect(reads.map((r) => r.op)).toEqual(['batch/get', 'batch/get']);
+    expect(reads.every((r) => r.keys.includes(keys.rules(REPO)))).toBe(true);
   });
 
   test('an event the app caused (selfGenerated) is dropped at the trigger: no queue push, no storage op', async () => {
@@ -225,7 +226,7 @@ describe('Forge path: resolver → trigger → queue → consumer → channel', 
     // The check was made as the user, against the repository's workspace.
     const checks = platform.bitbucket.calls.filter((c) => c.provider === 'user');
     expect(checks.length).toBeGreaterThan(0);
-    expect(checks.every((c) => c.path.startsWith('/2.0/user/workspaces/acme/permissions/repositories?q='))).toBe(true);
+    expect(checks.every((c) => c.path.startsWith(`/2.0/user/workspaces/${WS_UUID}/permissions/repositories?q=`))).toBe(true);
     // The admin's rules are still in force.
     const stillThere = await resolve('exportRules', {});
     expect(stillThere.ok).toBe(true);

@@ -1,25 +1,25 @@
 /**
- * One App per warm Forge instance: ports and caches are built on the first invocation and reused
- * by later ones (module state survives between invocations of a warm container).
+ * The App each Forge invocation runs with. On Forge it is built per invocation, for that
+ * invocation's installation: warm processes serve several tenants in turn, so nothing per tenant
+ * (web trigger URL, Bitbucket answers, permission answers, parsed rules) may outlive the invocation
+ * in module memory (https://developer.atlassian.com/platform/forge/shared-responsibility-model/).
+ * Building the ports costs microseconds; shared caches that matter live in KVS, per installation.
  */
 import type { App } from '../../app/app-types';
 import { createApp } from '../../app/create-app';
+import type { Installation } from './invocation';
 import { createForgeDeps } from './ports';
 
-let app: App | null = null;
+/** Supplies the App for one invocation; each handler module takes one so tests can pass a fake. */
+export type AppProvider = (installation: Installation) => App;
 
 /**
- * The local runtime hosts the manifest's handlers with its own ports (LMDB, durable queue): it
- * provides its App here before calling them, so the handler code is the same one Forge runs.
+ * The local runtime hosts the manifest's handlers with its own single-tenant App (LMDB store,
+ * durable queue) and provides it here, so the handler code is the same one Forge runs.
  */
-export function provideApp(instance: App): void {
-  app = instance;
+let hosted: App | null = null;
+export function provideApp(instance: App | null): void {
+  hosted = instance;
 }
 
-export function getForgeApp(): App {
-  app ??= createApp(createForgeDeps());
-  return app;
-}
-
-/** Supplies the App handlers use; each handler module takes one so tests can pass a fake. */
-export type AppProvider = () => App;
+export const appForInvocation: AppProvider = (installation) => hosted ?? createApp(createForgeDeps({ installation }));

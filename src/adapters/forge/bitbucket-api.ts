@@ -5,10 +5,17 @@
  * reconciliation are best effort, an alert without a commit message beats no alert.
  *
  * `repo` is what the app has at hand: "{uuid}", a bare UUID, a repo key (UUID without braces) or
- * "workspace/slug". With only a repository UUID the workspace segment is `{}`, which Bitbucket Cloud
- * accepts in place of a workspace when the repository is named by UUID.
+ * "workspace/slug". Paths name the workspace by its UUID, `/2.0/repositories/{workspaceUuid}/{repoUuid}`,
+ * as Atlassian's Forge guidance does (https://developer.atlassian.com/platform/forge/call-a-bitbucket-api/;
+ * @forge/api has an `InvalidWorkspaceRequestedError` for paths naming another workspace): with only a
+ * repository UUID the installation's workspace UUID goes in. `{}` is used only when neither is known.
+ *
+ * Each call site passes its `route` literal straight to `requestBitbucket(...)`, so @forge/lint's
+ * permission linter can read the path and check its scope (docs/deploy.md, "Bitbucket endpoints and scopes").
+ * Memory caches live as long as this object: one invocation (app-instance.ts).
  */
 import api, { route, type Route } from '@forge/api';
+import { bracedUuid } from './invocation';
 import type { BitbucketApi, CommitDetails, KeyValueStore, Logger, RepositoryDetails } from '../../core/ports';
 import { keys } from '../../core/storage-keys';
 
@@ -17,27 +24,35 @@ export interface BitbucketResponse {
   status: number;
   json(): Promise<unknown>;
 }
-export type BitbucketRequest = (path: Route) => Promise<BitbucketResponse>;
+/** What `api.asApp()` and `api.asUser()` return, as far as this adapter uses it. */
+export interface BitbucketClient {
+  requestBitbucket(path: Route): Promise<BitbucketResponse>;
+}
 
 export interface ForgeBitbucketApiOptions {
   log: Logger;
   /** Shared cache across instances (KVS, billed: only immutable or slow-changing answers go here). */
   store?: KeyValueStore;
-  /** Defaults to `api.asApp().requestBitbucket`. */
-  request?: BitbucketRequest;
+  /** Defaults to `api.asApp()`. */
+  asApp?: BitbucketClient;
   now?: () => number;
   timeoutMs?: number;
+  /** The installation's workspace UUID (braced), used when a repository is known by UUID only. */
+  workspaceUuid?: string | null;
 }
 
 const UUID = /^\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?$/i;
 const HASH = /^[0-9a-f]{7,40}$/i;
 const SEGMENT = /^[A-Za-z0-9._\-{}]+$/;
 
-/** Path segments for a repository reference, or null when it cannot be addressed (e.g. a hashed name key). */
-export function repoSegments(repo: string): { workspace: string; repo: string } | null {
+/**
+ * Path segments for a repository reference, or null when it cannot be addressed (e.g. a hashed name key).
+ * A bare repository UUID gets `workspaceUuid` as its workspace, or `{}` when that is unknown.
+ */
+export function repoSegments(repo: string, workspaceUuid?: string | null): { workspace: string; repo: string } | null {
   const trimmed = repo.trim();
   const uuid = UUID.exec(trimmed);
-  if (uuid) return { workspace: '{}', repo: `{${uuid[1]!.toLowerCase()}}` };
+  if (uuid) return { workspace: bracedUuid(workspaceUuid) ?? '{}', repo: `{${uuid[1]!.toLowerCase()}}` };
   const parts = trimmed.split('/');
   if (parts.length !== 2 || !parts[0] || !parts[1]) return null;
   const [ws, slug] = parts as [string, string];
@@ -92,7 +107,8 @@ function toCommit(raw: unknown): CommitDetails | null {
 export function createForgeBitbucketApi(options: ForgeBitbucketApiOptions): BitbucketApi {
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? 8000;
-  const request: BitbucketRequest = options.request ?? ((path) => api.asApp().requestBitbucket(path) as Promise<BitbucketResponse>);
+  const app: BitbucketClient = options.asApp ?? (api.asApp() as unknown as BitbucketClient);
+  const segments = (repo: string) => repoSegments(repo, options.workspaceUuid);
   const memory = new Map<string, { value: unknown; expires: number }>();
 
   const remember = (key: string, value: unknown, ttlMs: number) => {
@@ -109,14 +125,14 @@ export function createForgeBitbucketApi(options: ForgeBitbucketApiOptions): Bitb
     return { value: hit.value };
   };
 
-  /** GET a route; the parsed JSON body on 2xx, null on anything else. Never throws. */
-  async function getJson(path: Route, what: string): Promise<unknown | null> {
+  /** Makes `call`; the parsed JSON body on 2xx, null on anything else. Never throws. */
+  async function getJson(call: () => Promise<BitbucketResponse>, what: string): Promise<unknown | null> {
     let timer: NodeJS.Timeout | undefined;
     try {
       const timeout = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), timeoutMs);
       });
-      const res = await Promise.race([request(path), timeout]);
+      const res = await Promise.race([call(), timeout]);
       if (res === 'timeout') {
         options.log.warn({ call: what, timeoutMs }, 'Bitbucket API call timed out');
         return null;
@@ -166,27 +182,27 @@ export function createForgeBitbucketApi(options: ForgeBitbucketApiOptions): Bitb
 
   return {
     async getRepository(repo) {
-      const seg = repoSegments(repo);
+      const seg = segments(repo);
       if (!seg) return null;
       return cached(`repo:${seg.workspace}/${seg.repo}`, MEMORY_TTL_MS.repository, KVS_TTL_S.repository, async () =>
-        toRepository(await getJson(route`/2.0/repositories/${seg.workspace}/${seg.repo}`, 'getRepository')),
+        toRepository(await getJson(() => app.requestBitbucket(route`/2.0/repositories/${seg.workspace}/${seg.repo}`), 'getRepository')),
       );
     },
 
     async getCommit(repo, hash) {
-      const seg = repoSegments(repo);
+      const seg = segments(repo);
       if (!seg || !HASH.test(hash)) return null;
       return cached(`commit:${seg.workspace}/${seg.repo}:${hash}`, MEMORY_TTL_MS.commit, null, async () =>
-        toCommit(await getJson(route`/2.0/repositories/${seg.workspace}/${seg.repo}/commit/${hash}`, 'getCommit')),
+        toCommit(await getJson(() => app.requestBitbucket(route`/2.0/repositories/${seg.workspace}/${seg.repo}/commit/${hash}`), 'getCommit')),
       );
     },
 
     async listBranches(repo, limit) {
-      const seg = repoSegments(repo);
+      const seg = segments(repo);
       if (!seg) return [];
       const pagelen = clampPage(limit, 100);
       const names = await cached(`branches:${seg.workspace}/${seg.repo}:${pagelen}`, MEMORY_TTL_MS.branches, null, async () => {
-        const body = obj(await getJson(route`/2.0/repositories/${seg.workspace}/${seg.repo}/refs/branches?pagelen=${pagelen}&sort=${'-target.date'}`, 'listBranches'));
+        const body = obj(await getJson(() => app.requestBitbucket(route`/2.0/repositories/${seg.workspace}/${seg.repo}/refs/branches?pagelen=${pagelen}&sort=${'-target.date'}`), 'listBranches'));
         if (!Array.isArray(body.values)) return null;
         return body.values.map((b) => str(obj(b).name)).filter((n): n is string => n !== null);
       });
@@ -194,22 +210,22 @@ export function createForgeBitbucketApi(options: ForgeBitbucketApiOptions): Bitb
     },
 
     async listRecentPipelines(repo, limit) {
-      const seg = repoSegments(repo);
+      const seg = segments(repo);
       if (!seg) return [];
       const pagelen = clampPage(limit, 20);
       const values = await cached(`pipelines:${seg.workspace}/${seg.repo}:${pagelen}`, MEMORY_TTL_MS.pipelines, null, async () => {
-        const body = obj(await getJson(route`/2.0/repositories/${seg.workspace}/${seg.repo}/pipelines/?sort=${'-created_on'}&pagelen=${pagelen}`, 'listRecentPipelines'));
+        const body = obj(await getJson(() => app.requestBitbucket(route`/2.0/repositories/${seg.workspace}/${seg.repo}/pipelines/?sort=${'-created_on'}&pagelen=${pagelen}`), 'listRecentPipelines'));
         return Array.isArray(body.values) ? (body.values as unknown[]) : null;
       });
       return values ?? [];
     },
 
     async getFailedStep(repo, pipelineUuid) {
-      const seg = repoSegments(repo);
+      const seg = segments(repo);
       const pipeline = braced(pipelineUuid);
       if (!seg || !pipeline) return null;
       return cached(`step:${seg.workspace}/${seg.repo}:${pipeline}`, MEMORY_TTL_MS.step, KVS_TTL_S.step, async () => {
-        const body = obj(await getJson(route`/2.0/repositories/${seg.workspace}/${seg.repo}/pipelines/${pipeline}/steps/?pagelen=${100}`, 'getFailedStep'));
+        const body = obj(await getJson(() => app.requestBitbucket(route`/2.0/repositories/${seg.workspace}/${seg.repo}/pipelines/${pipeline}/steps/?pagelen=${100}`), 'getFailedStep'));
         if (!Array.isArray(body.values)) return null;
         const failed = body.values.map(obj).find((s) => ['FAILED', 'ERROR'].includes(str(obj(obj(s.state).result).name) ?? ''));
         return failed ? str(failed.name) : null;

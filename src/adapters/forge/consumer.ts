@@ -6,8 +6,10 @@
  */
 import { InvocationError, InvocationErrorCode } from '@forge/events';
 import { JOB_TYPES, type JobBody, type Logger } from '../../core/ports';
-import { getForgeApp, type AppProvider } from './app-instance';
+import { appForInvocation, type AppProvider } from './app-instance';
+import { installationOf } from './invocation';
 import { createConsoleLogger } from './logger';
+import { retryability } from './platform-errors';
 
 /** Forge delays a retried event by at most 15 minutes. */
 export const MAX_RETRY_AFTER_S = 900;
@@ -29,7 +31,7 @@ function isJobBody(body: unknown): body is JobBody {
 const failureBackoff = (attempt: number) => Math.min(MAX_RETRY_AFTER_S, 30 * 2 ** Math.max(0, attempt - 1));
 
 export function makeConsumerHandler(getApp: AppProvider, log: Logger = createConsoleLogger({ base: { handler: 'consumer' } })) {
-  return async function onQueueJob(event: QueueEvent, _context?: unknown): Promise<ReturnType<typeof retry> | void> {
+  return async function onQueueJob(event: QueueEvent, context?: unknown): Promise<ReturnType<typeof retry> | void> {
     const attempt = (event?.retryContext?.retryCount ?? 0) + 1;
     const body = event?.body;
     if (!isJobBody(body)) {
@@ -38,7 +40,7 @@ export function makeConsumerHandler(getApp: AppProvider, log: Logger = createCon
       return;
     }
     try {
-      const result = await getApp().handleJob(body, { attempt });
+      const result = await getApp(installationOf(context)).handleJob(body, { attempt });
       if (result.status === 'retry') {
         log.info({ jobId: event.jobId, type: body.type, attempt, afterSeconds: result.afterSeconds, reason: result.reason }, 'job asks for a retry');
         return retry(result.afterSeconds, result.reason);
@@ -46,8 +48,13 @@ export function makeConsumerHandler(getApp: AppProvider, log: Logger = createCon
       log.debug({ jobId: event.jobId, type: body.type, attempt }, 'job done');
       return;
     } catch (err) {
+      const verdict = retryability(err, attempt);
+      if (!verdict.retry) {
+        log.error({ jobId: event.jobId, type: body.type, attempt, err }, 'job failed permanently; dropped');
+        return;
+      }
       log.error({ jobId: event.jobId, type: body.type, attempt, err }, 'job failed unexpectedly; retrying');
-      return retry(failureBackoff(attempt), 'unexpected error');
+      return retry(Math.max(verdict.afterSeconds, failureBackoff(attempt)), 'unexpected error');
     }
   };
 }
@@ -57,4 +64,4 @@ function retry(afterSeconds: number, reason: string) {
   return new InvocationError({ retryAfter, retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST, retryData: { reason } });
 }
 
-export const handler = makeConsumerHandler(() => getForgeApp());
+export const handler = makeConsumerHandler(appForInvocation);

@@ -207,7 +207,7 @@ export function createForgeKvsStore(options: ForgeKvsStoreOptions = {}): KeyValu
     },
 
     async setSecret(key: string, value: unknown): Promise<void> {
-      toStoredJson(key, value);
+      toStoredJson(key, value, 'secret');
       await kvsCall(() => client.setSecret(key, value));
     },
 

@@ -5,13 +5,16 @@
  */
 import { webTrigger } from '@forge/api';
 import type { AppDeps } from '../../app/app-types';
-import type { EgressPolicy } from '../../core/delivery/egress';
+import { FORGE_EGRESS_PORTS, type EgressPolicy } from '../../core/delivery/egress';
 import { FORGE_EGRESS_HOSTS } from '../../shared/egress-hosts';
 import { createForgeAccessChecker } from './access-checker';
 import { createForgeBitbucketApi } from './bitbucket-api';
 import { createForgeEventsQueue } from './events-queue';
 import { createForgeHttpClient } from './http-client';
 import { createForgeKvsStore } from './kvs-store';
+import type { Installation } from './invocation';
+import { NO_INSTALLATION } from './invocation';
+import { isForgeConsentError } from './platform-errors';
 import { createConsoleLogger, systemClock } from './logger';
 
 /** manifest.yml `modules.consumer[].queue`. */
@@ -24,16 +27,23 @@ export const FORGE_EGRESS_POLICY: EgressPolicy = {
   allowedHosts: FORGE_EGRESS_HOSTS,
   allowLoopback: false,
   allowPrivate: false,
+  allowedPorts: FORGE_EGRESS_PORTS,
   undeclaredHint: 'Forge apps call only hosts their manifest declares: ask the app owner to add it and redeploy',
 };
 
-export function createForgeDeps(overrides: Partial<AppDeps> = {}): AppDeps {
+/**
+ * Ports for one invocation of one installation. Nothing here is cached beyond the returned object,
+ * which app-instance.ts builds per invocation: per-tenant answers never outlive it in memory.
+ */
+export function createForgeDeps(options: Partial<AppDeps> & { installation?: Installation } = {}): AppDeps {
+  const { installation = NO_INSTALLATION, ...overrides } = options;
   const clock = overrides.clock ?? systemClock;
   const log = overrides.log ?? createConsoleLogger({ clock });
   const kvs = createForgeKvsStore();
   const store = overrides.store ?? kvs;
   const egress = overrides.egress ?? FORGE_EGRESS_POLICY;
-  const bitbucket = overrides.bitbucket ?? createForgeBitbucketApi({ log, store, now: () => clock.now() });
+  const workspaceUuid = installation.workspaceUuid;
+  const bitbucket = overrides.bitbucket ?? createForgeBitbucketApi({ log, store, now: () => clock.now(), workspaceUuid });
   let webhookUrl: Promise<string | null> | null = null;
   return {
     store,
@@ -43,10 +53,10 @@ export function createForgeDeps(overrides: Partial<AppDeps> = {}): AppDeps {
     clock,
     log,
     bitbucket,
-    access: overrides.access ?? createForgeAccessChecker({ log, bitbucket, now: () => clock.now() }),
+    access: overrides.access ?? createForgeAccessChecker({ log, bitbucket, now: () => clock.now(), workspaceUuid }),
     egress,
     runtime: 'forge',
-    // The URL is stable per installation; ask once per instance, and never fail a page load over it.
+    // Asked at most once per invocation (this object lives for one), and never fails a page load.
     webhookUrl:
       overrides.webhookUrl ??
       (() =>
@@ -56,5 +66,9 @@ export function createForgeDeps(overrides: Partial<AppDeps> = {}): AppDeps {
           return null;
         }))),
     envWebhookSecret: overrides.envWebhookSecret ?? null,
+    // Forge shows its "Allow access" prompt only when this error leaves the resolver
+    // (https://developer.atlassian.com/platform/forge/runtime-reference/fetch-api/ `asUser`).
+    mustPropagate: overrides.mustPropagate ?? isForgeConsentError,
   };
 }
+

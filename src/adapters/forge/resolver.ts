@@ -1,33 +1,51 @@
 /**
  * Custom UI resolver for both settings pages. Every name in RESOLVER_NAMES is defined here and
- * forwarded to the App. Trust: `context.accountId` is filled by the platform (@forge/resolver
- * overwrites whatever the browser sent); the extension context comes from the page and is only a
- * hint that the App verifies with a permission check. Nothing else from the context is passed on.
+ * forwarded to the App. Trust: `context.accountId` and `context.installContext` are filled by the
+ * platform (@forge/resolver copies them from the invocation, node_modules/@forge/resolver/out/index.js);
+ * the extension context comes from the page and is only a hint that the App verifies with a
+ * permission check.
+ *
+ * Shapes, per the reference pages: the repository settings page's extension holds `type`,
+ * `repository.uuid` and `location`, and no workspace
+ * (https://developer.atlassian.com/platform/forge/manifest-reference/modules/bitbucket-repository-settings-menu-page/);
+ * the workspace comes as the resolver context's `workspaceId`
+ * (https://developer.atlassian.com/platform/forge/runtime-reference/forge-resolver/) and, for a
+ * Bitbucket installation, inside `installContext` (`ari:cloud:bitbucket::workspace/<uuid>`), which
+ * wins. A workspace the browser puts in the extension is ignored.
+ *
+ * `NEEDS_AUTHENTICATION_ERR` leaves the resolver unchanged, so Forge can show its consent prompt.
  */
 import Resolver from '@forge/resolver';
 import type { Logger } from '../../core/ports';
 import type { ExtensionContext, ResolverResponse } from '../../shared/contract';
 import { RESOLVER_NAMES } from '../../shared/contract';
-import { getForgeApp, type AppProvider } from './app-instance';
+import { appForInvocation, type AppProvider } from './app-instance';
+import { installationOf } from './invocation';
 import { createConsoleLogger } from './logger';
+import { isForgeConsentError } from './platform-errors';
 
 const pickString = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 && v.length <= 300 ? v : undefined);
 const obj = (v: unknown): Record<string, unknown> | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
 
-/** Only the fields the contract names, as strings; anything else in the browser's context is dropped. */
-export function toExtensionContext(raw: unknown): ExtensionContext {
+/** The workspace of this invocation: the installation's, else the resolver context's `workspaceId`. */
+export function trustedWorkspace(context: Record<string, unknown> | undefined): string | null {
+  return installationOf(context).workspaceUuid ?? pickString(context?.workspaceId) ?? null;
+}
+
+/**
+ * Only the fields the contract names, as strings: the repository from the page's extension, the
+ * workspace from `trustedWorkspace`. Anything else in the browser's context is dropped.
+ */
+export function toExtensionContext(raw: unknown, workspace: string | null): ExtensionContext {
   const ext = obj(raw) ?? {};
   const out: ExtensionContext = {};
   const repo = obj(ext.repository);
   if (repo) {
-    const repository = { uuid: pickString(repo.uuid), fullName: pickString(repo.fullName) ?? pickString(repo.full_name) };
-    if (repository.uuid || repository.fullName) out.repository = repository;
+    const uuid = pickString(repo.uuid);
+    const fullName = pickString(repo.fullName) ?? pickString(repo.full_name);
+    if (uuid || fullName) out.repository = { ...(uuid ? { uuid } : {}), ...(fullName ? { fullName } : {}) };
   }
-  const ws = obj(ext.workspace);
-  if (ws) {
-    const workspace = { uuid: pickString(ws.uuid), slug: pickString(ws.slug) };
-    if (workspace.uuid || workspace.slug) out.workspace = workspace;
-  }
+  if (workspace) out.workspace = /^\{?[0-9a-f-]{36}\}?$/i.test(workspace) ? { uuid: workspace } : { slug: workspace };
   return out;
 }
 
@@ -39,12 +57,13 @@ export function makeResolver(getApp: AppProvider, log: Logger = createConsoleLog
     resolver.define(name, async (req: { payload: unknown; context: Record<string, unknown> }) => {
       const accountId = pickString(req.context?.accountId) ?? null;
       try {
-        return await getApp().resolve(name, {
+        return await getApp(installationOf(req.context)).resolve(name, {
           caller: { accountId },
-          extension: toExtensionContext(req.context?.extension),
+          extension: toExtensionContext(req.context?.extension, trustedWorkspace(req.context)),
           payload: req.payload ?? {},
         });
       } catch (err) {
+        if (isForgeConsentError(err)) throw err;
         log.error({ resolver: name, err }, 'resolver failed');
         return INTERNAL;
       }
@@ -53,4 +72,4 @@ export function makeResolver(getApp: AppProvider, log: Logger = createConsoleLog
   return resolver.getDefinitions();
 }
 
-export const handler = makeResolver(() => getForgeApp());
+export const handler = makeResolver(appForInvocation);

@@ -1,22 +1,26 @@
 /**
  * `scheduledTrigger` (hourly): reconciliation feeds terminal pipeline results the app has not seen,
- * because Forge events can arrive late, out of order or not at all.
+ * because Forge events can arrive late, out of order or not at all. The handler answers
+ * `{ statusCode: 204 }` (https://developer.atlassian.com/platform/forge/manifest-reference/modules/scheduled-trigger/:
+ * a scheduled trigger's function returns a status code; without one Forge records the run as failed).
  */
 import type { Logger } from '../../core/ports';
-import { getForgeApp, type AppProvider } from './app-instance';
+import { appForInvocation, type AppProvider } from './app-instance';
+import { installationOf } from './invocation';
 import { createConsoleLogger } from './logger';
 
 export function makeScheduledHandler(getApp: AppProvider, log: Logger = createConsoleLogger({ base: { handler: 'scheduled' } })) {
-  return async function onSchedule(_event?: unknown, _context?: unknown): Promise<{ repositories: number; fed: number }> {
+  return async function onSchedule(_event?: unknown, context?: unknown): Promise<{ statusCode: number }> {
     try {
-      const result = await getApp().reconcile();
+      const result = await getApp(installationOf(context)).reconcile();
       log.info(result, 'reconciliation finished');
-      return result;
+      return { statusCode: 204 };
     } catch (err) {
+      // The next hourly run starts over; a 500 marks this one failed in the developer console.
       log.error({ err }, 'reconciliation failed');
-      throw err;
+      return { statusCode: 500 };
     }
   };
 }
 
-export const handler = makeScheduledHandler(() => getForgeApp());
+export const handler = makeScheduledHandler(appForInvocation);

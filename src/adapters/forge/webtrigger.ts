@@ -6,7 +6,8 @@
  */
 import type { WebTriggerResponse } from '@forge/api';
 import type { Logger } from '../../core/ports';
-import { getForgeApp, type AppProvider } from './app-instance';
+import { appForInvocation, type AppProvider } from './app-instance';
+import { installationOf } from './invocation';
 import { createConsoleLogger } from './logger';
 
 export interface WebTriggerEvent {
@@ -34,11 +35,11 @@ function normalizeHeaders(raw: WebTriggerEvent['headers']): Record<string, strin
 }
 
 export function makeWebTriggerHandler(getApp: AppProvider, log: Logger = createConsoleLogger({ base: { handler: 'webtrigger' } })) {
-  return async function onWebhook(request: WebTriggerEvent, _context?: unknown): Promise<WebTriggerResponse> {
+  return async function onWebhook(request: WebTriggerEvent, context?: unknown): Promise<WebTriggerResponse> {
     const method = (request?.method ?? 'POST').toUpperCase();
     if (method !== 'POST') return respond(405, { error: 'method not allowed; Bitbucket webhooks use POST' }, { Allow: ['POST'] });
     try {
-      const result = await getApp().ingestWebhook({
+      const result = await getApp(installationOf(context)).ingestWebhook({
         headers: normalizeHeaders(request.headers),
         // Forge delivers the body as a string; UTF-8 re-encoding gives back the bytes Bitbucket signed.
         rawBody: Buffer.from(request.body ?? '', 'utf8'),
@@ -51,4 +52,4 @@ export function makeWebTriggerHandler(getApp: AppProvider, log: Logger = createC
   };
 }
 
-export const handler = makeWebTriggerHandler(() => getForgeApp());
+export const handler = makeWebTriggerHandler(appForInvocation);

@@ -57,7 +57,10 @@ export function manifestHandlers(manifestPath = resolve(REPO_ROOT, 'manifest.yml
 }
 
 /** What the local server and queue call: the App's entry points, each through its Forge handler. */
-export type HostedApp = Pick<App, 'ingestForgeEvent' | 'ingestWebhook' | 'handleJob' | 'reconcile' | 'resolve'>;
+export type HostedApp = Pick<App, 'ingestForgeEvent' | 'ingestWebhook' | 'handleJob' | 'resolve'> & {
+  /** The scheduled handler; rejects when it answers an error status. */
+  reconcile(): Promise<void>;
+};
 
 export function hostManifestHandlers(app: App, log: Logger, handlers: ManifestHandlers = manifestHandlers()): HostedApp {
   provideApp(app);
@@ -93,9 +96,21 @@ export function hostManifestHandlers(app: App, log: Logger, handlers: ManifestHa
       return { status: 'done' };
     },
 
-    reconcile: () => handlers.scheduled({}, {}),
+    async reconcile(): Promise<void> {
+      const res = (await handlers.scheduled({}, {})) as { statusCode?: number } | undefined;
+      if ((res?.statusCode ?? 500) >= 400) throw new Error(`scheduled handler answered ${res?.statusCode ?? 'nothing'}`);
+    },
 
-    resolve: (name: ResolverName, call: ResolverCall): Promise<ResolverResponse<unknown>> =>
-      handlers.resolver({ call: { functionKey: name, payload: call.payload }, context: { extension: call.extension } }, { principal: { accountId: call.caller.accountId } }),
+    // Shapes as Forge sends them (https://developer.atlassian.com/platform/forge/runtime-reference/forge-resolver/):
+    // the page's extension carries the repository only; the workspace comes as `context.workspaceId`.
+    // The local page knows its workspace (a UUID, or a Data Center project/slug) and passes it there.
+    resolve: (name: ResolverName, call: ResolverCall): Promise<ResolverResponse<unknown>> => {
+      const { workspace, ...extension } = call.extension;
+      const workspaceId = workspace?.uuid ?? workspace?.slug;
+      return handlers.resolver(
+        { call: { functionKey: name, payload: call.payload }, context: { extension, ...(workspaceId ? { workspaceId } : {}) } },
+        { principal: { accountId: call.caller.accountId } },
+      );
+    },
   };
 }

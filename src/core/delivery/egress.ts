@@ -17,7 +17,16 @@ export interface EgressPolicy {
   ownHosts?: readonly string[];
   /** What a user can do about an undeclared host in this runtime (added to the refusal). */
   undeclaredHint?: string;
+  /** Ports calls may use; absent = any. Forge: FORGE_EGRESS_PORTS. */
+  allowedPorts?: readonly number[];
 }
+
+/**
+ * Forge's runtime connects only to these ports ("Only 80, 8080, 443, 8443, 8444, 7990, 8089, 8090,
+ * 8085 and 8060", https://developer.atlassian.com/platform/forge/function-reference/nodejs-runtime/):
+ * a URL on any other port saves fine and then fails on every delivery, so it is refused on save.
+ */
+export const FORGE_EGRESS_PORTS: readonly number[] = [80, 443, 8080, 8443, 8444, 7990, 8089, 8090, 8085, 8060];
 
 export interface EgressDenied {
   host: string;
@@ -60,6 +69,13 @@ export function checkEgress(rawUrl: string, policy: EgressPolicy): Result<URL, E
   }
   if (url.protocol === 'http:') {
     return err({ host, message: 'http:// is allowed only for loopback hosts in the local runtime; use https://' });
+  }
+  const port = url.port ? Number(url.port) : 443;
+  if (policy.allowedPorts && !policy.allowedPorts.includes(port)) {
+    return err({
+      host,
+      message: `port ${port} is not one Forge apps can call (${policy.allowedPorts.join(', ')}); serve the endpoint on 443 (e.g. behind a reverse proxy) or another of these ports`,
+    });
   }
   if (PRIVATE.test(host)) {
     return policy.allowPrivate

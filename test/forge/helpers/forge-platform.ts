@@ -13,6 +13,18 @@
  * - Queue jobs are delivered to the consumer the way Forge does, `{ body, jobId, retryContext }`, and a
  *   returned `InvocationError` (`{ _retry, retryOptions: { retryAfter } }`) is honoured by redelivering
  *   after advancing the (fake) clock by `retryAfter`.
+ * - Every function gets the documented second argument, `{ installContext, principal?, workspaceId? }`
+ *   (https://developer.atlassian.com/platform/forge/function-reference/arguments/#context-schema), with
+ *   the Bitbucket installation's ARI `ari:cloud:bitbucket::workspace/<uuid>`; `global.__forge_runtime__`
+ *   (read by @forge/api, node_modules/@forge/api/out/api/runtime.js `__getRuntime`) holds the same
+ *   installation's `appContext` and `contextAri`, as the runtime sets them per invocation.
+ * - `webTrigger.getUrl` reaches `{ type: 'fpp', remote: 'stargate' }` `/graphql` with the
+ *   `createWebTriggerUrl` mutation (node_modules/@forge/api/out/webTrigger.js); the fake answers a URL
+ *   per `input.contextId`, so each installation has its own.
+ * - Resolver calls carry what the page sends: for the repository settings page, an extension of `type`,
+ *   `repository.uuid` and `location`, no workspace
+ *   (https://developer.atlassian.com/platform/forge/manifest-reference/modules/bitbucket-repository-settings-menu-page/),
+ *   and `workspaceId` in the context (https://developer.atlassian.com/platform/forge/runtime-reference/forge-resolver/).
  */
 import { forgeEventsFake, type PushedRequest } from '../../fakes/forge-events';
 import { installForgeKvsFake, type ForgeKvsFake } from '../../fakes/forge-kvs';
@@ -60,8 +72,22 @@ export interface QueuedJob {
   delayInSeconds?: number;
 }
 
+/** The documented function context (second handler argument) of one installation. */
+export interface ForgeFunctionContext {
+  installContext: string;
+  principal?: { accountId: string };
+  workspaceId?: string;
+}
+
 export interface ForgePlatform {
   kvs: ForgeKvsFake;
+  /** The installation whose invocations run now (`useInstallation` switches, as a warm process does). */
+  workspaceUuid: string;
+  /** The function context of the current installation. */
+  context: ForgeFunctionContext;
+  useInstallation(workspaceUuid: string): void;
+  /** Web trigger URLs handed out, by context ARI. */
+  webTriggerUrls: Map<string, string>;
   /** Every storage op that reached the platform, in order. */
   storage: StorageOp[];
   bitbucket: {
@@ -94,15 +120,33 @@ function keysOf(op: string, body: any): string[] {
   return body?.key !== undefined ? [String(body.key)] : [];
 }
 
-export function installForgePlatform(): ForgePlatform {
+export const DEFAULT_WORKSPACE_UUID = '{4c16a397-8e48-479c-8ca2-442e46c90570}';
+export const workspaceAri = (workspaceUuid: string): string => `ari:cloud:bitbucket::workspace/${workspaceUuid.replace(/[{}]/g, '')}`;
+
+const noMetrics = { counter: () => ({ incr: () => undefined }), timing: () => ({ measure: () => ({ stop: () => undefined }) }) };
+
+export function installForgePlatform(options: { workspaceUuid?: string } = {}): ForgePlatform {
   const kvs = installForgeKvsFake({ now: () => Date.now() });
-  const g = globalThis as { __forge_fetch__?: (target: any, path: string, init: any) => Promise<Response> };
+  const g = globalThis as { __forge_fetch__?: (target: any, path: string, init: any) => Promise<Response>; __forge_runtime__?: unknown };
   const kvsFetch = g.__forge_fetch__!;
   const events = forgeEventsFake();
   let jobSeq = 0;
 
   const platform: ForgePlatform = {
     kvs,
+    workspaceUuid: '',
+    context: { installContext: '' },
+    useInstallation(workspaceUuid: string) {
+      platform.workspaceUuid = workspaceUuid;
+      platform.context = { installContext: workspaceAri(workspaceUuid) };
+      g.__forge_runtime__ = {
+        appContext: { appId: '00000000-0000-0000-0000-000000000000', environmentId: 'env-development', environmentType: 'DEVELOPMENT', installationId: `inst-${workspaceUuid.replace(/[{}]/g, '')}`, invocationId: 'inv' },
+        contextAri: workspaceAri(workspaceUuid),
+        metrics: noMetrics,
+        lambdaContext: {},
+      };
+    },
+    webTriggerUrls: new Map(),
     storage: [],
     bitbucket: { calls: [], answer: () => ({ status: 404, body: { type: 'error', error: { message: 'not found' } } }) },
     egress: { requests: [], script: [], fallback: { status: 200, body: '{"ok":true}' } },
@@ -131,6 +175,17 @@ export function installForgePlatform(): ForgePlatform {
       const reply = platform.bitbucket.answer(call);
       return new Response(reply.body === undefined ? null : JSON.stringify(reply.body), { status: reply.status, headers: { 'content-type': 'application/json' } });
     }
+    if (target?.type === 'fpp' && target.remote === 'stargate' && path === '/graphql') {
+      const body = JSON.parse(init?.body ?? '{}') as { query?: string; variables?: { input?: { contextId?: string; triggerKey?: string } } };
+      const input = body.variables?.input;
+      if (!body.query?.includes('createWebTriggerUrl') || !input?.contextId) return new Response('{"errors":[{"message":"unexpected query"}]}', { status: 400 });
+      let url = platform.webTriggerUrls.get(input.contextId);
+      if (!url) {
+        url = `https://${platform.webTriggerUrls.size + 1}a2b3c4d.hello.atlassian-dev.net/x1/wt-${input.contextId.split('/').pop()}-${input.triggerKey}`;
+        platform.webTriggerUrls.set(input.contextId, url);
+      }
+      return new Response(JSON.stringify({ data: { createWebTriggerUrl: { url } } }), { status: 200, headers: { 'content-type': 'application/json' } });
+    }
     if (target?.type === 'fpp' && target.remote === 'stargate' && path.startsWith('/webhook/queue/publish/')) {
       const res = await events.apiClient(path, init);
       const push = events.pushes[events.pushes.length - 1]!;
@@ -146,6 +201,7 @@ export function installForgePlatform(): ForgePlatform {
     platform.egress.requests.push(req);
     return platform.egress.script.shift() ?? platform.egress.fallback;
   };
+  platform.useInstallation(options.workspaceUuid ?? DEFAULT_WORKSPACE_UUID);
   return platform;
 }
 
@@ -181,7 +237,7 @@ export async function drainQueue(platform: ForgePlatform, entry: ForgeEntry, opt
       jobId: job.jobId,
       ...(job.retryCount > 0 ? { retryContext: { retryCount: job.retryCount, retryReason: 'FUNCTION_RETRY_REQUEST' } } : {}),
     };
-    const result = (await entry.onQueueJob(event as never, {})) as InvocationRetry | void;
+    const result = (await entry.onQueueJob(event as never, platform.context)) as InvocationRetry | void;
     platform.queue.delivered.push({ job, result });
     if (result && result._retry) {
       const { delayInSeconds: _d, ...rest } = job;
@@ -195,14 +251,34 @@ export function restoreGlobalFetch(): void {
   globalThis.fetch = originalFetch;
 }
 
-/** Calls the `resolver` export as Forge does: the browser's call and context, plus the platform's principal. */
+/** The extension the repository settings page sends: `type`, `repository.uuid`, `location`; no workspace. */
+export function repoPageExtension(repositoryUuid: string): Record<string, unknown> {
+  return {
+    type: 'bitbucket:repoSettingsMenuPage',
+    repository: { uuid: repositoryUuid },
+    location: `https://bitbucket.org/acme/widgets/admin/forge/00000000-0000-0000-0000-000000000000/repo-settings`,
+  };
+}
+/** The workspace settings page's extension: its type and location. */
+export const workspacePageExtension = (): Record<string, unknown> => ({
+  type: 'bitbucket:workspaceSettingsMenuPage',
+  location: 'https://bitbucket.org/acme/workspace/settings/forge/00000000-0000-0000-0000-000000000000/workspace-settings',
+});
+
+/**
+ * Calls the `resolver` export as Forge does: the page's call and context (its extension, and the
+ * `workspaceId` of the installation), plus the platform's runtime payload (principal, installContext).
+ */
 export function callResolver(
   entry: ForgeEntry,
   functionKey: string,
   payload: unknown,
   extension: Record<string, unknown>,
   accountId: string,
+  platform?: Pick<ForgePlatform, 'context' | 'workspaceUuid'>,
 ): Promise<any> {
   const resolver = entry.resolver as unknown as (request: unknown, runtime: unknown) => Promise<unknown>;
-  return resolver({ call: { functionKey, payload }, context: { extension } }, { principal: { accountId } }) as Promise<any>;
+  const installContext = platform?.context.installContext ?? workspaceAri(DEFAULT_WORKSPACE_UUID);
+  const workspaceId = platform?.workspaceUuid ?? DEFAULT_WORKSPACE_UUID;
+  return resolver({ call: { functionKey, payload }, context: { extension, workspaceId } }, { principal: { accountId }, installContext }) as Promise<any>;
 }

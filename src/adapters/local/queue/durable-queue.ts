@@ -1,7 +1,7 @@
 /**
  * The local runtime's Queue: a durable job queue on LMDB (`<dataDir>/queue`) with the @forge/events semantics the app
  * relies on (https://developer.atlassian.com/platform/forge/runtime-reference/async-events-api/):
- * - push takes 1..50 jobs, 200 KB in all, `delayInSeconds` 0..900, and resolves once the jobs are committed;
+ * - push takes 1..50 jobs, 200 KB in all and 100 KB each (core/queue-limits), `delayInSeconds` 0..900, and resolves once committed;
  * - at-least-once: a job is deleted only after its handler finished, so a job running at a crash runs again on restart;
  * - a handler asks for a retry by returning `{status:'retry', afterSeconds}`, or (Forge style) by returning or throwing
  *   an `InvocationError` (`{ _retry: true, retryOptions: { retryAfter } }`) or an error carrying `retryAfter`;
@@ -16,10 +16,11 @@ import { join } from 'node:path';
 import { open } from 'lmdb';
 import type { Database, RootDatabase } from 'lmdb';
 import type { Clock, JobBody, JobResult, Logger, Queue, QueueJob } from '../../../core/ports';
+import { QUEUE_LIMITS } from '../../../core/queue-limits';
 
-export const MAX_JOBS_PER_PUSH = 50;
-export const MAX_PUSH_PAYLOAD_BYTES = 200 * 1024;
-export const MAX_DELAY_SECONDS = 900;
+export const MAX_JOBS_PER_PUSH = QUEUE_LIMITS.maxEventsPerPush;
+export const MAX_PUSH_PAYLOAD_BYTES = QUEUE_LIMITS.maxPushBytes;
+export const MAX_DELAY_SECONDS = QUEUE_LIMITS.maxDelaySeconds;
 
 /** Thrown by `push` for input @forge/events would refuse (programmer error). */
 export class QueueContractError extends Error {
@@ -328,6 +329,11 @@ export function createDurableQueue(options: DurableQueueOptions): DurableQueue {
         throw new QueueContractError(`job ${i}: delayInSeconds must be between 0 and ${MAX_DELAY_SECONDS}, got ${d}`);
       }
       if (job.body === null || typeof job.body !== 'object' || Array.isArray(job.body)) throw new QueueContractError(`job ${i}: body must be an object`);
+      // Forge: 100 KB per event for consumers with a timeout above 55 s (https://developer.atlassian.com/platform/forge/limits-async-events/).
+      const eventBytes = Buffer.byteLength(JSON.stringify(job));
+      if (eventBytes > QUEUE_LIMITS.maxEventBytes) {
+        throw new QueueContractError(`job ${i} is ${eventBytes} bytes; a Forge consumer with a long timeout takes at most ${QUEUE_LIMITS.maxEventBytes} per event`);
+      }
     });
     const bytes = Buffer.byteLength(JSON.stringify(batch));
     if (bytes > MAX_PUSH_PAYLOAD_BYTES) {

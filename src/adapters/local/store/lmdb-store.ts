@@ -261,7 +261,7 @@ export function openLocalStore(dataDir: string, options: LocalStoreOptions = {})
 
     async setSecret(key: string, value: unknown): Promise<void> {
       assertOpen();
-      const json = toStoredJson(key, value);
+      const json = toStoredJson(key, value, 'secret');
       await track(secrets.put(key, encodeRow(json, null)));
     },
 
