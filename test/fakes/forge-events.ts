@@ -11,11 +11,22 @@ export interface PushedRequest {
   payload: { body: Record<string, unknown>; delayInSeconds?: number; concurrency?: { key: string; limit: number } }[];
 }
 
-export function forgeEventsFake(): { apiClient: FetchMethod; pushes: PushedRequest[] } {
+/**
+ * `refuse`: statuses the next pushes are answered with instead of 201, e.g. 429, which @forge/events turns into
+ * `RateLimitError` (node_modules/@forge/events/out/validators.js `validatePushAPIResponse`; "more than 500 events a
+ * minute", https://developer.atlassian.com/platform/forge/limits-async-events/). A refused push records nothing.
+ */
+export function forgeEventsFake(): { apiClient: FetchMethod; pushes: PushedRequest[]; refuse: number[] } {
   const pushes: PushedRequest[] = [];
+  const refuse: number[] = [];
   return {
     pushes,
+    refuse,
     apiClient: async (path, init) => {
+      const refused = refuse.shift();
+      if (refused !== undefined) {
+        return new Response(JSON.stringify({ message: 'Too many requests' }), { status: refused, headers: { 'content-type': 'application/json' } }) as unknown as Awaited<ReturnType<FetchMethod>>;
+      }
       const body = JSON.parse(typeof init?.body === 'string' ? init.body : '{}') as Omit<PushedRequest, 'path'>;
       pushes.push({ path, queueName: body.queueName, payload: body.payload });
       return new Response(JSON.stringify({}), { status: 201, headers: { 'content-type': 'application/json' } }) as unknown as Awaited<ReturnType<FetchMethod>>;

@@ -57,7 +57,14 @@ beforeEach(() => {
 afterEach(() => kvsFake.uninstall());
 
 describe('repoSegments', () => {
-  it('addresses a repository by "{}" + UUID, by workspace/slug, and refuses what it cannot address', () => {
+  it('puts the installation workspace UUID before a bare repository UUID, as the Forge guidance does', () => {
+    expect(repoSegments(REPO_UUID, WS_UUID)).toEqual({ workspace: WS_UUID, repo: REPO_UUID });
+    expect(repoSegments(REPO_UUID.slice(1, -1), WS_UUID.slice(1, -1).toUpperCase())).toEqual({ workspace: WS_UUID, repo: REPO_UUID });
+    // A repository already named with its workspace keeps it.
+    expect(repoSegments('acme/api', WS_UUID)).toEqual({ workspace: 'acme', repo: 'api' });
+  });
+
+  it('addresses a repository by "{}" + UUID when no workspace is known, by workspace/slug, and refuses what it cannot address', () => {
     expect(repoSegments(REPO_UUID)).toEqual({ workspace: '{}', repo: REPO_UUID });
     expect(repoSegments(REPO_UUID.slice(1, -1).toUpperCase())).toEqual({ workspace: '{}', repo: REPO_UUID });
     expect(repoSegments('acme/api')).toEqual({ workspace: 'acme', repo: 'api' });
@@ -81,6 +88,14 @@ describe('BitbucketApi over requestBitbucket (as the app)', () => {
     const other = createForgeBitbucketApi({ log: quietLog(), store: createForgeKvsStore() });
     expect(await other.getRepository(REPO_UUID)).toEqual(first);
     expect(asAppCalls).toHaveLength(1);
+  });
+
+  it('calls /2.0/repositories/{workspaceUuid}/{repoUuid} when it knows the installation workspace', async () => {
+    appReplies = () => ({ status: 200, body: aRepositoryBody() });
+    const bb = createForgeBitbucketApi({ log: quietLog(), workspaceUuid: WS_UUID });
+    await bb.getRepository(REPO_UUID);
+    await bb.getCommit(REPO_UUID, HASH);
+    expect(asAppCalls).toEqual([`/2.0/repositories/${WS_UUID}/${REPO_UUID}`, `/2.0/repositories/${WS_UUID}/${REPO_UUID}/commit/${HASH}`]);
   });
 
   it('degrades to null on a 500 and does not cache the failure in KVS', async () => {

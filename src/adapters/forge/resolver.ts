@@ -56,8 +56,10 @@ export function makeResolver(getApp: AppProvider, log: Logger = createConsoleLog
   for (const name of RESOLVER_NAMES) {
     resolver.define(name, async (req: { payload: unknown; context: Record<string, unknown> }) => {
       const accountId = pickString(req.context?.accountId) ?? null;
+      const installation = installationOf(req.context);
+      log.debug({ resolver: name, installContext: installation.installContext, workspace: trustedWorkspace(req.context) }, 'resolver call');
       try {
-        return await getApp(installationOf(req.context)).resolve(name, {
+        return await getApp(installation).resolve(name, {
           caller: { accountId },
           extension: toExtensionContext(req.context?.extension, trustedWorkspace(req.context)),
           payload: req.payload ?? {},

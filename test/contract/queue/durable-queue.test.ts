@@ -196,12 +196,15 @@ describe('durable queue (local runtime)', () => {
     expect(q.stats().completed).toBe(12);
   });
 
-  it('refuses more than 50 jobs per push, a delay outside 0..900 s and over 200 KB, storing nothing', async () => {
+  it('refuses more than 50 jobs per push, a delay outside 0..900 s, over 200 KB per push and over 100 KB per job, storing nothing', async () => {
     const q = make(async () => undefined);
     await expect(q.push(Array.from({ length: 51 }, (_, i) => aJob(`j${i}`)))).rejects.toBeInstanceOf(QueueContractError);
     await expect(q.push([aJob('late', { delayInSeconds: 901 })])).rejects.toThrow(/0 and 900/);
     await expect(q.push([aJob('past', { delayInSeconds: -1 })])).rejects.toBeInstanceOf(QueueContractError);
-    await expect(q.push([aJob('x'.repeat(201 * 1024))])).rejects.toThrow(/200 KB/);
+    // One job over 100 KB: Forge's per-event cap for consumers with a timeout above 55 s (limits-async-events).
+    await expect(q.push([aJob('x'.repeat(101 * 1024))])).rejects.toThrow(/at most 102400 per event/);
+    // Three jobs of 80 KB: each fits, the push does not.
+    await expect(q.push([aJob('a'.repeat(80 * 1024)), aJob('b'.repeat(80 * 1024)), aJob('c'.repeat(80 * 1024))])).rejects.toThrow(/200 KB/);
     expect(q.stats().pending).toBe(0);
     await q.push(Array.from({ length: 50 }, (_, i) => aJob(`j${i}`)));
     expect(q.stats().pending).toBe(50);

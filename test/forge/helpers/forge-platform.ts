@@ -60,7 +60,8 @@ globalThis.fetch = (async (input: unknown, init?: { method?: string; headers?: R
 // ---------- the platform ----------
 
 export type StorageOp = { op: string; keys: string[] };
-export type BitbucketReply = { status: number; body?: unknown };
+/** `headers`: e.g. `forge-proxy-error: NEEDS_AUTHENTICATION_ERR`, what Forge's proxy answers for a user who has not consented (node_modules/@forge/api/out/api/fetch.js `handleProxyResponseErrors`). */
+export type BitbucketReply = { status: number; body?: unknown; headers?: Record<string, string> };
 export interface BitbucketCall {
   provider: 'app' | 'user';
   path: string;
@@ -103,6 +104,8 @@ export interface ForgePlatform {
   };
   queue: {
     pushes: PushedRequest[];
+    /** Statuses the next pushes are refused with (429: RateLimitError). */
+    refuse: number[];
     pending: QueuedJob[];
     /** Jobs handed to the consumer, with what it returned. */
     delivered: { job: QueuedJob; result: unknown }[];
@@ -126,9 +129,24 @@ export const workspaceAri = (workspaceUuid: string): string => `ari:cloud:bitbuc
 const noMetrics = { counter: () => ({ incr: () => undefined }), timing: () => ({ measure: () => ({ stop: () => undefined }) }) };
 
 export function installForgePlatform(options: { workspaceUuid?: string } = {}): ForgePlatform {
-  const kvs = installForgeKvsFake({ now: () => Date.now() });
-  const g = globalThis as { __forge_fetch__?: (target: any, path: string, init: any) => Promise<Response>; __forge_runtime__?: unknown };
-  const kvsFetch = g.__forge_fetch__!;
+  type Hook = (target: any, path: string, init: any) => Promise<Response>;
+  const g = globalThis as { __forge_fetch__?: Hook; __forge_runtime__?: unknown };
+  // Forge KVS is per installation: each installation gets its own store, routed by the current one.
+  const stores = new Map<string, { kvs: ForgeKvsFake; hook: Hook }>();
+  const storeFor = (workspaceUuid: string) => {
+    let entry = stores.get(workspaceUuid);
+    if (!entry) {
+      const router = g.__forge_fetch__;
+      const fake = installForgeKvsFake({ now: () => Date.now() });
+      entry = { kvs: fake, hook: g.__forge_fetch__! };
+      if (router) g.__forge_fetch__ = router;
+      stores.set(workspaceUuid, entry);
+    }
+    return entry;
+  };
+  const first = storeFor(options.workspaceUuid ?? DEFAULT_WORKSPACE_UUID);
+  const kvs = first.kvs;
+  const kvsFetch: Hook = (target, path, init) => storeFor(platform.workspaceUuid).hook(target, path, init);
   const events = forgeEventsFake();
   let jobSeq = 0;
 
@@ -137,6 +155,7 @@ export function installForgePlatform(options: { workspaceUuid?: string } = {}): 
     workspaceUuid: '',
     context: { installContext: '' },
     useInstallation(workspaceUuid: string) {
+      platform.kvs = storeFor(workspaceUuid).kvs;
       platform.workspaceUuid = workspaceUuid;
       platform.context = { installContext: workspaceAri(workspaceUuid) };
       g.__forge_runtime__ = {
@@ -150,10 +169,10 @@ export function installForgePlatform(options: { workspaceUuid?: string } = {}): 
     storage: [],
     bitbucket: { calls: [], answer: () => ({ status: 404, body: { type: 'error', error: { message: 'not found' } } }) },
     egress: { requests: [], script: [], fallback: { status: 200, body: '{"ok":true}' } },
-    queue: { pushes: events.pushes, pending: [], delivered: [] },
+    queue: { pushes: events.pushes, refuse: events.refuse, pending: [], delivered: [] },
     uninstall() {
       egressHandler = null;
-      kvs.uninstall();
+      for (const { kvs: store } of stores.values()) store.uninstall();
     },
   };
 
@@ -173,7 +192,7 @@ export function installForgePlatform(options: { workspaceUuid?: string } = {}): 
       const call: BitbucketCall = { provider: target.provider === 'user' ? 'user' : 'app', path };
       platform.bitbucket.calls.push(call);
       const reply = platform.bitbucket.answer(call);
-      return new Response(reply.body === undefined ? null : JSON.stringify(reply.body), { status: reply.status, headers: { 'content-type': 'application/json' } });
+      return new Response(reply.body === undefined ? null : JSON.stringify(reply.body), { status: reply.status, headers: { 'content-type': 'application/json', ...(reply.headers ?? {}) } });
     }
     if (target?.type === 'fpp' && target.remote === 'stargate' && path === '/graphql') {
       const body = JSON.parse(init?.body ?? '{}') as { query?: string; variables?: { input?: { contextId?: string; triggerKey?: string } } };
@@ -187,7 +206,9 @@ export function installForgePlatform(options: { workspaceUuid?: string } = {}): 
       return new Response(JSON.stringify({ data: { createWebTriggerUrl: { url } } }), { status: 200, headers: { 'content-type': 'application/json' } });
     }
     if (target?.type === 'fpp' && target.remote === 'stargate' && path.startsWith('/webhook/queue/publish/')) {
+      const before = events.pushes.length;
       const res = await events.apiClient(path, init);
+      if (events.pushes.length === before) return res as unknown as Response;
       const push = events.pushes[events.pushes.length - 1]!;
       for (const e of push.payload) {
         platform.queue.pending.push({ body: e.body, jobId: `job-${++jobSeq}`, retryCount: 0, ...(e.delayInSeconds ? { delayInSeconds: e.delayInSeconds } : {}) });
