@@ -8,8 +8,9 @@
  * at once, and a local read costs microseconds.
  */
 import type { RepoEvent } from '../core/events/repo-event';
-import { keys, repoKey, repoKeyFromString } from '../core/storage-keys';
+import { keys, repoKey } from '../core/storage-keys';
 import type { AppDeps } from './app-types';
+import { configKeyList, configKeys, hasConfig } from './config-keys';
 import { mergeRepoRecord, type RepoRecord } from './evaluate';
 
 export const CONFIGURED_CACHE_MS = 60_000;
@@ -45,11 +46,9 @@ export async function isConfigured(deps: AppDeps, event: RepoEvent): Promise<boo
   const hit = cache.get(cacheKey);
   if (hit && now - hit.at < CONFIGURED_CACHE_MS && (hit.configured || deps.runtime === 'forge')) return hit.configured;
 
-  const nameKey = event.repository.uuid && event.repository.fullName ? keys.rules(repoKeyFromString(event.repository.fullName)) : null;
-  const wsKey = event.workspace ? keys.workspaceDefaults(event.workspace) : null;
-  const wanted = [keys.rules(repo), keys.repoIndex(repo), nameKey, wsKey].filter((k): k is string => k !== null);
-  const found = await deps.store.getMany<unknown>(wanted);
-  const configured = found.has(keys.rules(repo)) || (nameKey !== null && found.has(nameKey)) || (wsKey !== null && found.has(wsKey));
+  const config = configKeys(repo, event.repository.fullName, event.workspace);
+  const found = await deps.store.getMany<unknown>([...configKeyList(config), keys.repoIndex(repo)]);
+  const configured = hasConfig(found, config);
   if (!configured) {
     // First sight of a repository nobody configured yet: remember it, so the local settings page lists it.
     const record = mergeRepoRecord(found.get(keys.repoIndex(repo)) as RepoRecord | undefined, event, now);

@@ -11,9 +11,10 @@ import type { DeliveryJob } from '../core/delivery/delivery-job';
 import type { RepoEvent } from '../core/events/repo-event';
 import type { JobBody, JobResult, QueueJob } from '../core/ports';
 import { matchRules, parseDuration, remindEveryMs } from '../core/rules';
-import { keys, repoKey, repoKeyFromString } from '../core/storage-keys';
+import { keys, repoKey } from '../core/storage-keys';
 import type { AppDeps } from './app-types';
-import { effectiveRules, type EffectiveChannel, type LoadedConfig } from './effective-rules';
+import { configKeyList, configKeys, loadedConfig } from './config-keys';
+import { effectiveRules, type EffectiveChannel } from './effective-rules';
 import { enrichAlerts } from './enrich';
 import type { RepoConfig, Snooze } from './repo-config';
 import { upsertGroup } from './grouping';
@@ -93,9 +94,7 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
     return { status: 'done' };
   }
   const now = deps.clock.now();
-  const nameKey =
-    event.repository.uuid && event.repository.fullName ? keys.rules(repoKeyFromString(event.repository.fullName)) : null;
-  const wsKey = event.workspace ? keys.workspaceDefaults(event.workspace) : null;
+  const config = configKeys(repo, event.repository.fullName, event.workspace);
   let stateKey = stateKeyFor(repo, event);
   // A Pipelines result seen both live and by reconciliation shares one state slot (see pipelines-slot.ts).
   if (stateKey && isReconciledRun(event)) {
@@ -103,9 +102,7 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
     if (slot) ({ stateKey, event } = slot);
   }
   const keyless = stateKey ? keylessSlot(repo, event) : null;
-  const wanted = [keys.rules(repo), keys.repoIndex(repo), keys.snooze(repo), nameKey, wsKey, stateKey, keyless].filter(
-    (k): k is string => k !== null,
-  );
+  const wanted = [...configKeyList(config), keys.repoIndex(repo), keys.snooze(repo), stateKey, keyless].filter((k): k is string => k !== null);
   const found = await deps.store.getMany<unknown>(wanted);
   const joined = stateKey ? slotForLiveStatus(found, stateKey, keyless, event) : null;
   if (joined) ({ stateKey, event } = joined);
@@ -116,12 +113,7 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
   if (mergedRecord) writes.push({ key: keys.repoIndex(repo), value: mergedRecord });
   let repoRecord = mergedRecord ?? record!;
 
-  const loaded: LoadedConfig = {
-    repo: found.get(keys.rules(repo)) as RepoConfig | undefined,
-    byName: nameKey ? (found.get(nameKey) as RepoConfig | undefined) : undefined,
-    workspace: wsKey ? (found.get(wsKey) as RepoConfig | undefined) : undefined,
-  };
-  const effective = effectiveRules(loaded, repo, event.workspace ?? null);
+  const effective = effectiveRules(loadedConfig(found, config), repo, event.workspace ?? null);
   if (!effective) {
     if (writes.length) await deps.store.setMany(writes);
     return { status: 'done' }; // no channel anywhere: nothing to track or send
@@ -180,7 +172,7 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
       if (isSnoozed(snoozes, rule.name, current, now)) continue;
       const remindMs = remindEveryMs(rule);
       if (remindMs && current.type === 'build.failed' && stateKey) {
-        reminders.push(remindJob({ repo, workspace: event.workspace ?? null, stateKey, rule: rule.name, dueAt: now + remindMs }, now));
+        reminders.push(remindJob({ repo, fullName: repoRecord.fullName ?? event.repository.fullName ?? null, workspace: event.workspace ?? null, stateKey, rule: rule.name, dueAt: now + remindMs }, now));
       }
       const groupWait = rule.groupWait ? parseDuration(rule.groupWait) : null;
       const groupWaitMs = groupWait?.ok ? groupWait.value : 0;

@@ -11,23 +11,22 @@ import { quietHoursDelay, remindEveryMs, ruleChannels } from '../core/rules';
 import { keys } from '../core/storage-keys';
 import type { AppDeps } from './app-types';
 import { effectiveRules } from './effective-rules';
-import { deliveryQueueJob, newDeliveryJob, remindJob } from './evaluate';
-import type { RepoConfig } from './repo-config';
+import { configKeyList, configKeys, loadedConfig } from './config-keys';
+import { deliveryQueueJob, newDeliveryJob, remindJob, type RepoRecord } from './evaluate';
 import { pushJobs } from './queue-commit';
 
 export async function handleReminder(deps: AppDeps, body: Extract<JobBody, { type: 'remind' }>): Promise<JobResult> {
   const now = deps.clock.now();
   if (body.dueAt > now) return { status: 'retry', afterSeconds: Math.min(900, Math.ceil((body.dueAt - now) / 1000)), reason: 'reminder not due' };
-  const wsKey = body.workspace ? keys.workspaceDefaults(body.workspace) : null;
-  const wanted = [keys.rules(body.repo), body.stateKey, ...(wsKey ? [wsKey] : [])];
-  const found = await deps.store.getMany<unknown>(wanted);
+  const config = configKeys(body.repo, body.fullName, body.workspace);
+  const found = await deps.store.getMany<unknown>([...configKeyList(config), body.stateKey, keys.repoIndex(body.repo)]);
   const memory = found.get(body.stateKey) as BuildMemory | undefined;
   if (!memory || memory.state !== 'FAILED') return { status: 'done' };
-  const effective = effectiveRules(
-    { repo: found.get(keys.rules(body.repo)) as RepoConfig | undefined, workspace: wsKey ? (found.get(wsKey) as RepoConfig | undefined) : undefined },
-    body.repo,
-    body.workspace,
-  );
+  // A job queued before bodies carried the name: the repository record knows it.
+  const knownName = body.fullName ?? (found.get(keys.repoIndex(body.repo)) as RepoRecord | undefined)?.fullName ?? null;
+  const byName = body.fullName === undefined && knownName ? configKeys(body.repo, knownName, body.workspace).byName : null;
+  if (byName) for (const [k, v] of await deps.store.getMany<unknown>([byName])) found.set(k, v);
+  const effective = effectiveRules(loadedConfig(found, byName ? { ...config, byName } : config), body.repo, body.workspace);
   const rule = effective?.doc.rules.find((r) => r.name === body.rule && r.enabled);
   const remindMs = rule ? remindEveryMs(rule) : null;
   if (!effective || !rule || !remindMs) return { status: 'done' };
@@ -42,7 +41,7 @@ export async function handleReminder(deps: AppDeps, body: Extract<JobBody, { typ
       jobs.push(deliveryQueueJob(newDeliveryJob({ repo: body.repo, channelName: name, channel, rule: rule.name, alert: due.alert, now, holdMs: hold })));
     }
   }
-  jobs.push(remindJob({ ...body, dueAt: now + remindMs }, now));
+  jobs.push(remindJob({ ...body, fullName: knownName, dueAt: now + remindMs }, now));
   // The next check goes first: were the push split and a later part to fail, reminders still go on.
   await pushJobs(deps, [jobs[jobs.length - 1]!, ...jobs.slice(0, -1)]);
   return { status: 'done' };

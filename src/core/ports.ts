@@ -80,7 +80,11 @@ export type JobBody =
   | { type: 'flush-group'; groupKey: string }
   | { type: 'reconcile'; repoKey: string }
   /** A rule's `remindEvery`: re-checks one failing build when due, and schedules the next check. */
-  | { type: 'remind'; repo: string; workspace: string | null; stateKey: string; rule: string; dueAt: number };
+  | {
+      type: 'remind'; repo: string; workspace: string | null; stateKey: string; rule: string; dueAt: number;
+      /** The repository's name, so rules filed by name are found (absent in jobs queued before it existed). */
+      fullName?: string | null;
+    };
 
 /** Every job type, for consumers that must tell a job from junk before handling it. */
 export const JOB_TYPES: readonly JobBody['type'][] = ['event', 'deliver', 'flush-group', 'reconcile', 'remind'];

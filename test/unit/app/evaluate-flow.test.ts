@@ -54,9 +54,8 @@ describe('evaluation flow', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function configure(rule: Record<string, unknown>) {
+  async function configure(rule: Record<string, unknown>, extension: { repository: { uuid?: string; fullName?: string } } = { repository: { uuid: REPO.uuid } }) {
     const app = createApp(deps);
-    const extension = { repository: { uuid: REPO.uuid } };
     const caller = { accountId: 'admin' };
     const ch = await app.resolve('saveChannel', { caller, extension, payload: { channel: { name: 'hook', type: 'webhook', url: 'https://hooks.example.com/x' } } });
     expect(ch.ok).toBe(true);
@@ -92,6 +91,19 @@ describe('evaluation flow', () => {
     await app.handleJob(next!.body, { attempt: 1 });
     expect(take('deliver')).toHaveLength(0);
     expect(take('remind')).toHaveLength(0);
+  });
+
+  test('remindEvery also reminds when the rules are filed by name ("workspace/slug") and events carry the uuid', async () => {
+    const app = await configure({ on: ['failed', 'still-failing'], remindEvery: '1h' }, { repository: { fullName: REPO.fullName } });
+    await app.handleJob({ type: 'event', event: build('FAILED', now), receivedAt: '' }, { attempt: 1 });
+    expect(take('deliver').map((j) => (j.body as any).delivery.alert.type)).toEqual(['build.failed']);
+    const [remind] = take('remind');
+    expect(remind).toBeDefined();
+
+    now += 3600_000 + 1000;
+    await app.handleJob(remind!.body, { attempt: 1 });
+    expect(take('deliver').map((j) => (j.body as any).delivery.alert.type)).toEqual(['build.still-failing']);
+    expect(take('remind')).toHaveLength(1);
   });
 
   test('two rules sending one alert to the same channel send it once, from the first rule', async () => {
