@@ -10,7 +10,9 @@ import type { BuildMemory, DeploymentMemory } from '../core/alerts';
 import type { DeliveryJob } from '../core/delivery/delivery-job';
 import type { RepoEvent } from '../core/events/repo-event';
 import type { JobBody, JobResult, QueueJob } from '../core/ports';
-import { matchRules, parseDuration, remindEveryMs } from '../core/rules';
+import { matchRules, noMatchReason, parseDuration, remindEveryMs } from '../core/rules';
+import type { Reason } from '../core/reasons';
+import { activityEntry, activityWrite, type ActivityAlert } from './activity';
 import { keys, repoKey } from '../core/storage-keys';
 import type { AppDeps } from './app-types';
 import { configKeyList, configKeys, loadedConfig } from './config-keys';
@@ -114,19 +116,27 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
   let repoRecord = mergedRecord ?? record!;
 
   const effective = effectiveRules(loadedConfig(found, config), repo, event.workspace ?? null);
+  // Each evaluated event leaves one activity entry saying what became of it (activity.ts).
+  const activityId = `${event.kind}:${stateKey ?? 'event'}:${now}`;
   if (!effective) {
-    if (writes.length) await deps.store.setMany(writes);
-    return { status: 'done' }; // no channel anywhere: nothing to track or send
+    // Configured when queued, not any more (rules deleted since): say so.
+    writes.push(activityWrite(repo, now, activityId, activityEntry(event, now, [], 'not-configured')));
+    await deps.store.setMany(writes);
+    deps.log.info({ repo, kind: event.kind, reason: 'not-configured' }, 'event evaluated: nothing to send');
+    return { status: 'done' };
   }
 
   let alerts: Alert[] = [];
+  let stateReason: Reason | undefined;
   if (stateKey && event.kind === 'build') {
     const result = evaluateBuild(found.get(stateKey) as BuildMemory | undefined, event);
     alerts = result.alerts;
+    stateReason = result.reason;
     if (result.next !== undefined) writes.push({ key: stateKey, value: result.next });
   } else if (stateKey && event.kind === 'deployment') {
     const result = evaluateDeployment(found.get(stateKey) as DeploymentMemory | undefined, event);
     alerts = result.alerts;
+    stateReason = result.reason;
     if (result.next !== undefined) writes.push({ key: stateKey, value: result.next });
   } else {
     alerts = alertsForEvent(event);
@@ -154,9 +164,15 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
 
   const channelNames = [...effective.channels.keys()];
   const queuedIds = new Set<string>();
+  const outcomes: ActivityAlert[] = [];
   for (const raised of alerts) {
     const matches = matchRules(effective.doc, raised, { mainBranch, now, knownChannels: channelNames });
-    if (matches.length === 0) continue;
+    const outcome: ActivityAlert = { type: raised.type, sent: [] };
+    outcomes.push(outcome);
+    if (matches.length === 0) {
+      outcome.reason = noMatchReason(effective.doc, raised, { mainBranch });
+      continue;
+    }
     if (!enriched) {
       // Forge events carry only UUIDs. The name the repository record learned (settings page, earlier
       // webhooks, the API) goes in first, so enrichment asks Bitbucket only for what is still missing.
@@ -169,7 +185,11 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
     for (const { rule, channels, alert: matched, quietForMs } of matches) {
       // failAfter may turn the Nth still-failing into a failed for this rule: keep its type, take the enrichment.
       const current = { ...enrichedAlert, type: matched.type, id: matched.id };
-      if (isSnoozed(snoozes, rule.name, current, now)) continue;
+      if (isSnoozed(snoozes, rule.name, current, now)) {
+        outcome.reason = 'snoozed';
+        continue;
+      }
+      const sentTo: string[] = [];
       const remindMs = remindEveryMs(rule);
       if (remindMs && current.type === 'build.failed' && stateKey) {
         reminders.push(remindJob({ repo, fullName: repoRecord.fullName ?? event.repository.fullName ?? null, workspace: event.workspace ?? null, stateKey, rule: rule.name, dueAt: now + remindMs }, now));
@@ -182,6 +202,7 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
         const jobId = `${current.id}:${channelName}`;
         if (!channel || queuedIds.has(jobId)) continue;
         queuedIds.add(jobId);
+        sentTo.push(channelName);
         const job = newDeliveryJob({
           repo,
           channelName,
@@ -195,8 +216,15 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
         if (groupWaitMs > 0 && current.build?.commit) groupWaits.push({ job, waitMs: groupWaitMs });
         else deliveries.push(job);
       }
+      if (sentTo.length) outcome.sent.push({ rule: rule.name, channels: sentTo });
     }
   }
+  const entry = activityEntry(event, now, outcomes, alerts.length === 0 ? stateReason : undefined);
+  writes.push(activityWrite(repo, now, activityId, entry));
+  deps.log.info(
+    { repo, kind: event.kind, decision: entry.decision, reason: entry.reason, alerts: outcomes.map((o) => o.type) },
+    entry.decision === 'alerted' ? 'event evaluated: alerts queued' : 'event evaluated: nothing to send',
+  );
 
   // A fix ends "until fixed" snoozes on its branch.
   const fixedRefs = new Set(alerts.filter((a) => RESOLVING_TYPES.includes(a.type)).map((a) => a.ref));

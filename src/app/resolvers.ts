@@ -21,6 +21,7 @@ import { channelHealthKey, sendTest } from './deliver';
 import { workspaceScope } from './effective-rules';
 import { deliveryQueueJob, type RepoRecord } from './evaluate';
 import { pushJobs } from './queue-commit';
+import { listActivity } from './activity';
 import type { ChannelHealth, RepoConfig, Snooze, StoredChannel } from './repo-config';
 
 type Handler = (deps: AppDeps, scope: Scope, payload: any) => Promise<unknown>;
@@ -213,6 +214,11 @@ const repoHandlers: Record<string, Handler> = {
     delete job.notBefore;
     await pushJobs(deps, [deliveryQueueJob(job)]);
     return { queued: true };
+  },
+  getActivity: async (deps, scope, p) => {
+    const limit = p?.limit === undefined ? 50 : Number(p.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) fail({ code: 'invalid', message: 'limit must be a whole number from 1 to 100', fields: [{ path: 'limit', message: 'from 1 to 100' }] });
+    return { entries: await listActivity(deps.store, scope.repo!, limit) };
   },
   getBuildHealth: async (deps, scope) => {
     const rows: BuildHealthRow[] = [];

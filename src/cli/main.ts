@@ -12,6 +12,7 @@ const normalizeCommand = (...a: Parameters<typeof import('./normalize-command').
 const rulesValidate = (...a: Parameters<typeof import('./rules-commands').rulesValidate>) => require('./rules-commands').rulesValidate(...a);
 const rulesImport = (...a: Parameters<typeof import('./rules-commands').rulesImport>) => require('./rules-commands').rulesImport(...a);
 const rulesExport = (...a: Parameters<typeof import('./rules-commands').rulesExport>) => require('./rules-commands').rulesExport(...a);
+const activityCommand = (...a: Parameters<typeof import('./activity-command').activityCommand>) => require('./activity-command').activityCommand(...a);
 const replayCommand = (...a: Parameters<typeof import('./replay-command').replayCommand>) => require('./replay-command').replayCommand(...a);
 
 const parsePort = (value: string): number => {
@@ -59,6 +60,14 @@ export function buildProgram(): Command {
     .requiredOption('--repo <repo>', 'repository (uuid with braces or workspace/slug)')
     .option('--data-dir <dir>', 'local data dir', '.build-alerts')
     .action(rulesExport);
+
+  program
+    .command('activity')
+    .description('what became of a repository\'s last events and why (JSON lines, newest first)')
+    .requiredOption('--repo <repo>', 'repository (uuid with braces or workspace/slug)')
+    .option('--data-dir <dir>', 'local data dir', '.build-alerts')
+    .option('--limit <n>', 'how many entries (1-100)', '50')
+    .action(activityCommand);
 
   program
     .command('replay')

@@ -18,6 +18,7 @@ export const PREFIX = {
   state: 'state:',
   breaker: 'breaker:',
   log: 'log:',
+  activity: 'activity:',
   incident: 'incident:',
   seq: 'seq:',
   group: 'group:',
@@ -82,6 +83,10 @@ export const keys = {
   log: (repo: string, atMs: number, id: string) =>
     `${PREFIX.log}${repo}:${String(LOG_TIME_CEILING - atMs).padStart(15, '0')}:${encodeKeyPart(id, 80)}`,
   logPrefix: (repo: string) => `${PREFIX.log}${repo}:`,
+  /** What became of each event, newest first (inverted time, as the log). */
+  activity: (repo: string, atMs: number, id: string) =>
+    `${PREFIX.activity}${repo}:${String(LOG_TIME_CEILING - atMs).padStart(15, '0')}:${encodeKeyPart(id, 80)}`,
+  activityPrefix: (repo: string) => `${PREFIX.activity}${repo}:`,
   incident: (channelId: string, incidentKey: string) =>
     `${PREFIX.incident}${encodeKeyPart(channelId, 100)}:${encodeKeyPart(incidentKey, 200)}`,
   group: (groupKey: string) => `${PREFIX.group}${encodeKeyPart(groupKey, 300)}`,

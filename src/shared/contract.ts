@@ -142,6 +142,18 @@ export interface TestResult {
   error: string | null;
 }
 
+/** What became of one event (app/activity.ts builds these; reasons are src/core/reasons.ts names). */
+export interface ActivityEntryDto {
+  at: string;
+  event: { kind: string; source: string; ref: string | null; state: string | null; key: string | null; commit: string | null };
+  /** `alerted`: at least one delivery was queued; `nothing`: see `reason` (and each alert's). */
+  decision: 'alerted' | 'nothing';
+  reason?: string;
+  /** `reason` in words. */
+  why?: string;
+  alerts: { type: string; sent: { rule: string; channels: string[] }[]; reason?: string }[];
+}
+
 /** Every resolver: name → [request, response]. */
 export interface ResolverMap {
   getSettings: [Record<string, never>, SettingsView];
@@ -154,6 +166,7 @@ export interface ResolverMap {
   getDeliveryLog: [{ limit?: number; cursor?: string }, { entries: DeliveryLogEntry[]; nextCursor: string | null }];
   redeliver: [{ id: string }, { queued: true }];
   getBuildHealth: [Record<string, never>, { rows: BuildHealthRow[] }];
+  getActivity: [{ limit?: number }, { entries: ActivityEntryDto[] }];
   snooze: [SnoozeDto, { snoozes: SnoozeDto[] }];
   unsnooze: [{ target: SnoozeDto['target'] }, { snoozes: SnoozeDto[] }];
   exportRules: [Record<string, never>, { yaml: string }];
@@ -171,7 +184,7 @@ export type ResolverData<N extends ResolverName> = ResolverMap[N][1];
 
 export const RESOLVER_NAMES = [
   'getSettings', 'saveChannel', 'deleteChannel', 'setChannelEnabled', 'testChannel', 'saveRules',
-  'previewBranches', 'getDeliveryLog', 'redeliver', 'getBuildHealth', 'snooze', 'unsnooze',
+  'previewBranches', 'getDeliveryLog', 'redeliver', 'getBuildHealth', 'getActivity', 'snooze', 'unsnooze',
   'exportRules', 'importRules', 'setInboundSecret', 'getWorkspaceDefaults', 'saveWorkspaceDefaults',
   'saveWorkspaceChannel', 'deleteWorkspaceChannel',
 ] as const satisfies readonly ResolverName[];

@@ -73,6 +73,7 @@ async function mutatingPayloads(t: TestApp): Promise<Record<ResolverName, unknow
     testChannel: { name: 'chat' },
     saveRules: { rules: [] },
     previewBranches: { branches: ['**'] },
+    getActivity: { limit: 10 },
     getDeliveryLog: {},
     redeliver: { id: log.entries[0].id },
     getBuildHealth: {},

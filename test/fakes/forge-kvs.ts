@@ -38,6 +38,8 @@ export interface ForgeKvsFake {
   readonly calls: string[];
   /** Live plain keys, sorted (for assertions). */
   keys(): string[];
+  /** A live plain value as stored (JSON round trip), for assertions. */
+  value(key: string): unknown;
   secretKeys(): string[];
   clear(): void;
   uninstall(): void;
@@ -185,6 +187,10 @@ export function installForgeKvsFake(options: { now?: () => number } = {}): Forge
     calls,
     keys: () => [...plain.keys()].filter((k) => live(plain, k)).sort(),
     secretKeys: () => [...secrets.keys()].sort(),
+    value: (key: string) => {
+      const e = live(plain, key);
+      return e ? (JSON.parse(e.json) as unknown) : undefined;
+    },
     clear: () => {
       plain.clear();
       secrets.clear();

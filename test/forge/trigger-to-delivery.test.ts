@@ -77,6 +77,11 @@ async function feed(event: unknown) {
 }
 
 const failedEvent = () => loadFixture<any>(FAILED_FIXTURE);
+/** The newest activity entry of the repository, read from the KVS fake as stored. */
+function lastActivity(): any {
+  const key = platform.kvs.keys().filter((k) => k.startsWith(`activity:${REPO}:`)).sort()[0];
+  return key ? platform.kvs.value(key) : undefined;
+}
 function buildUpdate(state: string, updatedOn: string, commit = COMMIT) {
   const e = failedEvent();
   e.eventType = 'avi:bitbucket:updated:build-status';
@@ -141,7 +146,9 @@ describe('Forge path: resolver → trigger → queue → consumer → channel', 
     const again = await feed(failedEvent());
     expect(again.result).toEqual({ queued: 1 }); // the trigger cannot know; the consumer drops it
     expect(again.sent).toEqual([]);
-    expect(again.storage.filter(isWrite)).toEqual([]);
+    // The only write: the activity entry saying why nothing went out.
+    expect(again.storage.filter(isWrite).map((w) => w.keys)).toEqual([[expect.stringMatching(/^activity:/)]]);
+    expect(lastActivity()).toMatchObject({ decision: 'nothing', reason: 'duplicate' });
 
     const fixed = await feed(buildUpdate('SUCCESSFUL', '2025-01-31T00:55:00.000000Z'));
     expect(fixed.sent).toHaveLength(1);
@@ -149,7 +156,7 @@ describe('Forge path: resolver → trigger → queue → consumer → channel', 
     expect(fixed.sent[0]!.json.incidentKey).toEqual(expect.stringContaining(REPO));
   });
 
-  test('SUCCESSFUL after SUCCESSFUL costs two batch reads (trigger: is it configured; consumer: the snapshot) and no write; nothing is sent', async () => {
+  test('SUCCESSFUL after SUCCESSFUL costs two batch reads (trigger: is it configured; consumer: the snapshot) and one write (the activity entry); nothing is sent', async () => {
     await configure([MAIN_RULE]);
     const firstSuccess = await feed(buildUpdate('SUCCESSFUL', '2025-01-31T00:50:00.000Z'));
     expect(firstSuccess.sent).toEqual([]);
@@ -157,7 +164,8 @@ describe('Forge path: resolver → trigger → queue → consumer → channel', 
 
     const noop = await feed(buildUpdate('SUCCESSFUL', '2025-01-31T00:58:00.000Z'));
     expect(noop.sent).toEqual([]);
-    expect(noop.storage.filter(isWrite)).toEqual([]);
+    expect(noop.storage.filter(isWrite).map((w) => w.keys)).toEqual([[expect.stringMatching(/^activity:/)]]);
+    expect(lastActivity()).toMatchObject({ decision: 'nothing', reason: 'no-change', event: { kind: 'build', state: 'SUCCESSFUL', ref: 'main' } });
     // Each invocation starts with empty memory (no tenant data outlives it), so the trigger reads again.
     const reads = noop.storage.filter((op) => !isWrite(op));
     expect(reads.map((r) => r.op)).toEqual(['batch/get', 'batch/get']);

@@ -122,6 +122,36 @@ rules:
     expect(unreadable.stderr).toMatch(/data dir .* is not readable and writable/);
   });
 
+  test('activity prints what became of each event, newest first, as JSON lines', async () => {
+    const receiver = await startReceiver();
+    const dataDir = join(dir, 'activity');
+    const rt = await startTestRuntime({ dataDir });
+    const REPO_UUID = '{15a31549-1cff-45dc-9d0d-310114c5038b}';
+    try {
+      const extension = { repository: { uuid: REPO_UUID } };
+      await rt.resolver('saveChannel', { channel: { name: 'hook', type: 'webhook', url: receiver.url } }, extension);
+      await rt.resolver('saveRules', { rules: [{ name: 'main broken', on: ['failed'], branches: ['main'], channels: ['hook'] }] }, extension);
+      const failed = JSON.parse(readFileSync(fixture('forge-build-status-created-failed.atlassian-docs.json'), 'utf8'));
+      expect((await rt.post('/forge/events', failed)).status).toBe(202);
+      await rt.settle();
+      expect((await rt.post('/forge/events', failed)).status).toBe(202); // the same status again
+      await rt.settle();
+    } finally {
+      await rt.stop();
+      await receiver.close();
+    }
+    const out = cli('activity', '--repo', REPO_UUID, '--data-dir', dataDir);
+    expect(out.status).toBe(0);
+    const lines = out.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ decision: 'nothing', reason: 'duplicate', event: { kind: 'build', state: 'FAILED', ref: 'main' } });
+    expect(lines[1]).toMatchObject({ decision: 'alerted', reason: null, alerts: [{ type: 'build.failed', sent: [{ rule: 'main broken', channels: ['hook'] }] }] });
+
+    const unknown = cli('activity', '--repo', 'acme/nothing-here', '--data-dir', dataDir);
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.stderr).toMatch(/no repository "acme\/nothing-here"/);
+  });
+
   test('replay posts fixtures to a running runtime', async () => {
     const receiver = await startReceiver();
     const rt = await startTestRuntime();

@@ -1,3 +1,4 @@
+import type { Reason } from '../reasons';
 import type { BuildInfo, DeploymentInfo, EventSource, RepoEvent, RepositoryRef } from '../events/repo-event';
 import { remindEveryMs, type Rule } from '../rules/schema';
 import type { Alert, AlertType, FailureStreak, PreviousState } from './alert';
@@ -64,6 +65,8 @@ export interface Evaluation {
   alerts: Alert[];
   /** undefined = nothing changed, write nothing. */
   next: BuildMemory | undefined;
+  /** Why no alert was raised, when none was. */
+  reason?: Reason;
 }
 
 export interface EvaluateOptions {
@@ -73,7 +76,7 @@ export interface EvaluateOptions {
 
 export const HISTORY_LENGTH = 10;
 const EPOCH = '1970-01-01T00:00:00.000Z';
-const NOTHING: Evaluation = { alerts: [], next: undefined };
+const nothing = (reason: Reason): Evaluation => ({ alerts: [], next: undefined, reason });
 
 const ms = (time: string | null | undefined): number | null => {
   if (!time) return null;
@@ -86,12 +89,13 @@ export function fingerprint(commit: string | null, key: string | null, state: st
 }
 
 /** Older than what we remember (dropped), or an exact repeat of the last applied event (dropped). */
-function isStale(memory: BuildMemory | undefined, at: string | null, print: string): boolean {
-  if (!memory) return false;
-  if (memory.lastEvent === print) return true;
+/** 'duplicate' for the exact event seen last, 'stale' for one older than what is remembered. */
+function staleness(memory: BuildMemory | undefined, at: string | null, print: string): 'duplicate' | 'stale' | null {
+  if (!memory) return null;
+  if (memory.lastEvent === print) return 'duplicate';
   const eventMs = ms(at);
   const memoryMs = ms(memory.at);
-  return eventMs !== null && memoryMs !== null && eventMs < memoryMs;
+  return eventMs !== null && memoryMs !== null && eventMs < memoryMs ? 'stale' : null;
 }
 
 /**
@@ -152,8 +156,9 @@ export function evaluateBuild(memory: BuildMemory | undefined, event: RepoEvent,
   const at = event.occurredAt ? normalizeTime(event.occurredAt) : null;
   const occurredAt = at ?? (options.receivedAt ? normalizeTime(options.receivedAt) : memory?.at ?? EPOCH);
   const print = fingerprint(build.commit, build.key, build.state, at);
-  if (isStale(memory, at, print)) return NOTHING;
-  if (sameRunSeenTwice(memory, event.source, build)) return NOTHING;
+  const old = staleness(memory, at, print);
+  if (old) return nothing(old);
+  if (sameRunSeenTwice(memory, event.source, build)) return nothing('duplicate');
 
   const previous = previousOf(memory);
   const failing = memory !== undefined && memory.failures > 0;
@@ -201,8 +206,8 @@ export function evaluateBuild(memory: BuildMemory | undefined, event: RepoEvent,
           next,
         };
       }
-      if (memory?.state === 'SUCCESSFUL') return NOTHING;
-      return { alerts: [], next: { ...memory, ...base, state: 'SUCCESSFUL', failures: 0, failingSince: null } };
+      if (memory?.state === 'SUCCESSFUL') return nothing('no-change');
+      return { alerts: [], next: { ...memory, ...base, state: 'SUCCESSFUL', failures: 0, failingSince: null }, reason: memory ? 'no-change' : 'first-result' };
     }
     case 'STOPPED': {
       const next: BuildMemory = {
@@ -253,11 +258,12 @@ function deploymentAlert(
 export function evaluateDeployment(memory: DeploymentMemory | undefined, event: RepoEvent, options: EvaluateOptions = {}): Evaluation {
   const d = event.deployment;
   if (event.kind !== 'deployment' || !d) throw new TypeError(`evaluateDeployment needs a deployment event, got kind "${event.kind}"`);
-  if (d.state !== 'FAILED' && d.state !== 'SUCCESSFUL') return NOTHING;
+  if (d.state !== 'FAILED' && d.state !== 'SUCCESSFUL') return nothing('not-terminal');
   const at = event.occurredAt ? normalizeTime(event.occurredAt) : null;
   const occurredAt = at ?? (options.receivedAt ? normalizeTime(options.receivedAt) : memory?.at ?? EPOCH);
   const print = fingerprint(d.commit, deploymentEnvironmentKey(d), d.state, at);
-  if (isStale(memory, at, print)) return NOTHING;
+  const old = staleness(memory, at, print);
+  if (old) return nothing(old);
 
   const previous = previousOf(memory);
   const failing = memory !== undefined && memory.failures > 0;
@@ -289,8 +295,8 @@ export function evaluateDeployment(memory: DeploymentMemory | undefined, event: 
       next: { ...memory, ...base, state: 'SUCCESSFUL', failures: 0, failingSince: null },
     };
   }
-  if (memory?.state === 'SUCCESSFUL') return NOTHING;
-  return { alerts: [], next: { ...memory, ...base, state: 'SUCCESSFUL', failures: 0, failingSince: null } };
+  if (memory?.state === 'SUCCESSFUL') return nothing('no-change');
+  return { alerts: [], next: { ...memory, ...base, state: 'SUCCESSFUL', failures: 0, failingSince: null }, reason: memory ? 'no-change' : 'first-result' };
 }
 
 export interface DueReminder {

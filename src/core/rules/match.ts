@@ -134,6 +134,19 @@ export function ruleSelects(rule: Rule, alert: Alert, mainBranch: string | null 
 }
 
 /**
+ * Why no rule sends this alert: `fail-after` when a rule would, once the streak reaches its
+ * failAfter; `no-matching-rule` otherwise. Pure; for the activity record.
+ */
+export function noMatchReason(doc: RulesDocument, alert: Alert, options: Pick<MatchOptions, 'mainBranch'>): 'fail-after' | 'no-matching-rule' {
+  const count = alert.failures?.count ?? 1;
+  const waiting = doc.rules.some((rule) =>
+    ruleSelects(rule, alert, options.mainBranch) && count < rule.failAfter &&
+    (alert.type === 'build.failed' || alert.type === 'build.still-failing') &&
+    (listensFor(rule, 'build.failed') || listensFor(rule, 'build.still-failing')));
+  return waiting ? 'fail-after' : 'no-matching-rule';
+}
+
+/**
  * Every enabled rule that sends this alert, with its channels and quiet-hours hold. Pure. Reminders
  * (alert.reminder) come from `dueReminder` for one rule and are sent to that rule's channels directly.
  */

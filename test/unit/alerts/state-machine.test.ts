@@ -165,7 +165,7 @@ describe('evaluateBuild details', () => {
   test('times are normalised, so the same moment in other precisions is a repeat', () => {
     const a = evaluateBuild(undefined, aBuildEvent({ state: 'FAILED', at: '2025-01-31T00:42:46.866Z' }));
     const b = evaluateBuild(a.next, aBuildEvent({ state: 'FAILED', at: '2025-01-31T00:42:46.866793Z' }));
-    expect(b).toEqual({ alerts: [], next: undefined });
+    expect(b).toEqual({ alerts: [], next: undefined, reason: 'duplicate' });
   });
 
   test('throws for a non-build event (programmer error)', () => {
@@ -245,7 +245,7 @@ describe('alert identity', () => {
     });
     expect(alerts[0]!.incidentKey).toBe('bb:15a31549-1cff-45dc-9d0d-310114c5038b:b:main:my-build1');
     expect(next).toMatchObject({ state: 'FAILED', failures: 1 });
-    expect(evaluateBuild(next, event)).toEqual({ alerts: [], next: undefined });
+    expect(evaluateBuild(next, event)).toEqual({ alerts: [], next: undefined, reason: 'duplicate' });
   });
 });
 
