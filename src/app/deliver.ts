@@ -6,10 +6,9 @@
  * same incident never overtakes an earlier one on the same channel.
  */
 import { getChannel } from '../core/channels/registry';
-import { breakerAllows, breakerWaitMs, recordFailure, recordSuccess } from '../core/delivery/breaker';
-import { decideRetry, GIVE_UP_AFTER_MS } from '../core/delivery/backoff';
+import { recordFailure, recordSuccess } from '../core/delivery/breaker';
+import { decideRetry } from '../core/delivery/backoff';
 import type { DeliveryJob } from '../core/delivery/delivery-job';
-import { OPENING_TYPES, RESOLVING_TYPES } from '../core/alerts/alert';
 import { checkEgress } from '../core/delivery/egress';
 import type { DeliveryOutcome } from '../core/delivery/outcome';
 import { redact } from '../core/delivery/redact';
@@ -18,6 +17,13 @@ import { keys } from '../core/storage-keys';
 import type { DeliveryLogEntry, TestResult } from '../shared/contract';
 import type { AppDeps } from './app-types';
 import type { ChannelHealth } from './repo-config';
+import { describeReason, type Reason } from '../core/reasons';
+import { queueDelaySeconds } from '../core/queue-limits';
+import {
+  decideBeforeSend, holdForQuietHours, retryPolicyOf, settledDelivered, settledWithoutDelivery, withoutSend, type IncidentRecord,
+} from './delivery-stages';
+import { deliveryQueueJob } from './evaluate';
+import { pushJobs } from './queue-commit';
 
 /** Per-attempt timeout; a hanging vendor must not hold the consumer (Forge consumers: 900 s). */
 export const SEND_TIMEOUT_MS = 10_000;
@@ -26,41 +32,15 @@ export const LOG_TTL_SECONDS = 14 * 24 * 3600;
 /** How many delivered job ids an incident record remembers, to drop redelivered queue jobs. */
 const DELIVERED_MEMORY = 20;
 
-export interface IncidentRecord {
-  memo?: Record<string, string>;
-  delivered: string[];
-  /** An opening alert (failed) of the current streak has been settled on this channel: delivered or given up. */
-  opened?: boolean;
-  /**
-   * Real sends so far of jobs still being retried (job id → count). Queue runs that only wait
-   * (quiet hours, an open breaker, a fix waiting for its failure) do not send, so the queue's run
-   * count would spend the retry budget on waiting; this count decides when a delivery gives up.
-   */
-  sends?: Record<string, number>;
-}
-
-function withoutSend(sends: Record<string, number> | undefined, id: string): Record<string, number> | undefined {
-  if (!sends || !(id in sends)) return sends;
-  const { [id]: _dropped, ...rest } = sends;
-  return Object.keys(rest).length ? rest : undefined;
-}
-
-/**
- * How long a recovery waits for its failure to be settled on the same channel. The local queue runs
- * a key's jobs in push order; Forge's per-key concurrency does not promise order, so this guard keeps
- * a fix from overtaking its failure there too, without waiting forever for a failure that never came.
- */
-export const RECOVERY_WAITS_FOR_FAILURE_MS = 10 * 60 * 1000;
-
-/** The write that marks an opening alert settled on its channel without a delivery (skipped, given up), if needed. */
-function settleOpening(job: DeliveryJob, incident: IncidentRecord, incidentKey: string): { key: string; value: IncidentRecord }[] {
-  return OPENING_TYPES.includes(job.alert.type) && !incident.opened ? [{ key: incidentKey, value: { ...incident, opened: true } }] : [];
-}
+export type { IncidentRecord } from './delivery-stages';
+export { RECOVERY_WAITS_FOR_FAILURE_MS } from './delivery-stages';
 
 export const channelHealthKey = (scope: string, channel: string): string => keys.breaker(`${scope}:${channel}`);
 
 export interface AttemptReport {
   outcome: DeliveryLogEntry['outcome'];
+  /** Why a settled attempt sent nothing (core/reasons.ts). */
+  reason?: Reason;
   status: number | null;
   latencyMs: number | null;
   error: string | null;
@@ -155,6 +135,7 @@ export async function recordAttempt(
     alertId: job.alert.id,
     incidentKey: job.alert.incidentKey,
     outcome: report.outcome,
+    ...(report.reason ? { reason: report.reason } : {}),
     attempt,
     status: report.status,
     latencyMs: report.latencyMs,
@@ -165,61 +146,56 @@ export async function recordAttempt(
   await deps.store.setMany([{ key: keys.log(job.repo, now, entry.id), value: entry, ttlSeconds: LOG_TTL_SECONDS }, ...state]);
   const level = report.outcome === 'delivered' || report.outcome === 'skipped' ? 'info' : 'warn';
   deps.log[level](
-    { delivery: job.id, channel: job.channel, type: job.channelType, outcome: report.outcome, status: report.status, latencyMs: report.latencyMs, error: report.error, attempt },
+    { delivery: job.id, channel: job.channel, type: job.channelType, outcome: report.outcome, reason: report.reason, status: report.status, latencyMs: report.latencyMs, error: report.error, attempt },
     'delivery attempt',
   );
 }
 
+/**
+ * Load (channel health, incident record: one batched read) → decide (the stages in
+ * delivery-stages.ts) → send → settle → commit (log entry and state in one batch).
+ */
 export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number): Promise<JobResult> {
   const now = deps.clock.now();
-  if (job.notBefore && job.notBefore > now) {
-    return { status: 'retry', afterSeconds: Math.min(900, Math.ceil((job.notBefore - now) / 1000)), reason: 'quiet hours' };
-  }
+  const scale = retryScale(deps);
   const healthKey = channelHealthKey(job.channelScope, job.channel);
   const incidentKey = keys.incident(`${job.channelScope}:${job.channel}`, job.alert.incidentKey);
+  // Quiet hours need no read: decided before loading anything.
+  const held = holdForQuietHours({ job, now, health: {}, incident: { delivered: [] }, scale });
+  if (held?.kind === 'wait') return waitResult(deps, job, held.afterMs, held.reason, scale);
+
   const found = await deps.store.getMany<unknown>([healthKey, incidentKey]);
   const health = (found.get(healthKey) as ChannelHealth | undefined) ?? {};
   const incident = (found.get(incidentKey) as IncidentRecord | undefined) ?? { delivered: [] };
 
-  if (!job.manual && incident.delivered.includes(job.id)) return { status: 'done' }; // redelivered queue job
-  if (health.disabled && !job.manual) {
-    // A skipped failure is settled too: otherwise its fix, once the channel is re-enabled, waits for it in vain.
-    const settled = settleOpening(job, incident, incidentKey);
-    await recordAttempt(deps, job, attempt, { outcome: 'skipped', status: null, latencyMs: null, response: null, error: `channel disabled: ${health.disabled.reason}` }, settled);
+  const verdict = decideBeforeSend({ job, now, health, incident, scale });
+  if (verdict?.kind === 'wait') return waitResult(deps, job, verdict.afterMs, verdict.reason, scale);
+  if (verdict?.kind === 'drop') {
+    deps.log.info({ delivery: job.id, channel: job.channel, reason: verdict.reason }, 'delivery not sent');
     return { status: 'done' };
   }
-  if (!job.manual && !breakerAllows(health.breaker, now)) {
-    const waitMs = breakerWaitMs(health.breaker, now);
-    // An alert the breaker would hold past the give-up deadline is stale (backoff.ts): record it as failed now.
-    // Re-queueing it every 15 minutes for a window of up to 10 hours only ended in the queue's attempt limit,
-    // which drops a job without a log entry.
-    if (now + waitMs - job.raisedAt > GIVE_UP_AFTER_MS) {
-      const error = `circuit open: the channel failed ${health.breaker?.failures ?? 0} times in a row; gave up: alert older than ${Math.round(GIVE_UP_AFTER_MS / 60_000)} minutes`;
-      const settled = settleOpening(job, incident, incidentKey);
-      await recordAttempt(deps, job, attempt, { outcome: 'failed', status: null, latencyMs: null, response: null, error }, settled);
-      return { status: 'done' };
-    }
-    return { status: 'retry', afterSeconds: Math.min(900, Math.max(1, Math.ceil(waitMs / 1000))), reason: 'circuit open' };
-  }
-
-  const opening = OPENING_TYPES.includes(job.alert.type);
-  const resolving = RESOLVING_TYPES.includes(job.alert.type);
-  if (resolving && job.awaitsFailure && !incident.opened && !job.manual && now - job.raisedAt < RECOVERY_WAITS_FOR_FAILURE_MS) {
-    return { status: 'retry', afterSeconds: 15, reason: 'waiting for the failure alert of this incident' };
+  if (verdict?.kind === 'settle') {
+    const next = verdict.settlesOpening ? settledWithoutDelivery(job, incident) : incident;
+    const state = next !== incident ? [{ key: incidentKey, value: next }] : [];
+    await recordAttempt(deps, job, attempt, { outcome: verdict.outcome, status: null, latencyMs: null, response: null, error: verdict.error, reason: verdict.reason }, state);
+    return { status: 'done' };
   }
 
   const secret = (await deps.secrets.getSecret<Record<string, unknown>>(keys.channelSecret(job.channelScope, job.channel))) ?? {};
   const { outcome, result, secrets } = await attemptSend(deps, job, secret, incident.memo);
   const sendNumber = job.manual ? attempt : (incident.sends?.[job.id] ?? 0) + 1;
-  const decision = outcome?.kind === 'retry' ? decideRetry(sendNumber, job.raisedAt, deps.clock.now(), outcome.afterMs) : null;
+  const decision = outcome?.kind === 'retry'
+    ? decideRetry(sendNumber, job.raisedAt, deps.clock.now(), outcome.afterMs, { policy: retryPolicyOf(job), scale })
+    : null;
   const willRetry = decision?.retry === true;
   if (outcome?.kind === 'retry' && decision && !decision.retry) outcome.reason = `${outcome.reason}; ${decision.reason}`;
+
+  // Settle: the incident record and the channel's health after this send.
   const writes: { key: string; value: unknown }[] = [];
   let nextIncident: IncidentRecord = incident;
   if (outcome?.kind === 'delivered' || outcome === null) {
     const memo = outcome?.kind === 'delivered' && outcome.memo ? { ...incident.memo, ...outcome.memo } : incident.memo;
-    const opened = opening ? true : resolving ? false : incident.opened;
-    nextIncident = { memo, delivered: [...incident.delivered, job.id].slice(-DELIVERED_MEMORY), opened, sends: withoutSend(incident.sends, job.id) };
+    nextIncident = settledDelivered(job, incident, memo, DELIVERED_MEMORY);
     const closed = recordSuccess(health.breaker);
     if (closed !== health.breaker) writes.push({ key: healthKey, value: { ...health, breaker: closed } });
   } else {
@@ -229,26 +205,50 @@ export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number):
       if (!job.manual) nextIncident = { ...incident, sends: { ...incident.sends, [job.id]: sendNumber } };
     } else {
       // Settled without delivery (failed, disabled, gave up): a later fix need not wait for it.
-      nextIncident = { ...incident, opened: opening ? true : incident.opened, sends: withoutSend(incident.sends, job.id) };
+      nextIncident = { ...settledWithoutDelivery(job, incident), sends: withoutSend(incident.sends, job.id) };
     }
   }
   if (nextIncident !== incident) writes.push({ key: incidentKey, value: nextIncident });
   await recordAttempt(deps, job, sendNumber, toReport(outcome, result, secrets, willRetry), writes);
 
-  if (outcome?.kind === 'retry' && decision?.retry) {
-    return { status: 'retry', afterSeconds: retryAfterSeconds(deps, decision.delayMs, outcome.afterMs), reason: outcome.reason };
-  }
+  if (outcome?.kind === 'retry' && decision?.retry) return retryResult(deps, job, decision.delayMs, outcome.reason, scale);
   return { status: 'done' };
+}
+
+const retryScale = (deps: AppDeps): number => (deps.retryDelayScale && deps.retryDelayScale > 0 ? deps.retryDelayScale : 1);
+
+/** A wait without a send (quiet hours, breaker, a fix waiting for its failure): logged with its reason. */
+function waitResult(deps: AppDeps, job: DeliveryJob, afterMs: number, reason: Reason, scale: number): Promise<JobResult> {
+  deps.log.debug({ delivery: job.id, channel: job.channel, reason, afterMs: Math.round(afterMs) }, 'delivery waits');
+  return retryResult(deps, job, afterMs, describeReason(reason), scale);
+}
+
+/**
+ * Forge keeps an async event 24 hours from when it was queued (retention window,
+ * https://developer.atlassian.com/platform/forge/runtime-reference/async-events-api/#retention-window):
+ * a retry that would run later than this after the job was queued goes out as a fresh job instead.
+ */
+export const REQUEUE_AFTER_MS = 20 * 60 * 60 * 1000;
+
+async function retryResult(deps: AppDeps, job: DeliveryJob, delayMs: number, reason: string, scale: number): Promise<JobResult> {
+  const now = deps.clock.now();
+  const queuedAt = job.queuedAt ?? job.raisedAt;
+  if (now + delayMs - queuedAt > REQUEUE_AFTER_MS * scale) {
+    const fresh: DeliveryJob = { ...job, queuedAt: now };
+    await pushJobs(deps, [{ ...deliveryQueueJob(fresh), delayInSeconds: queueDelaySeconds(delayMs / 1000) }]);
+    deps.log.info({ delivery: job.id, channel: job.channel }, 'delivery re-queued as a fresh job (queue retention)');
+    return { status: 'done' };
+  }
+  return { status: 'retry', afterSeconds: retryAfterSeconds(delayMs, scale), reason };
 }
 
 /**
  * Queue delay for a retry. Whole seconds, at least 1 (Forge `retryAfter`), unless a test scaled the
- * backoff down: then fractional seconds, still never sooner than the vendor's Retry-After.
+ * schedule down: then fractional seconds.
  */
-function retryAfterSeconds(deps: AppDeps, delayMs: number, hintMs: number | undefined): number {
-  const scale = deps.retryDelayScale ?? 1;
+function retryAfterSeconds(delayMs: number, scale: number): number {
   if (scale === 1) return Math.min(900, Math.max(1, Math.ceil(delayMs / 1000)));
-  return Math.min(900, Math.max(delayMs * scale, hintMs ?? 0) / 1000);
+  return Math.min(900, Math.max(0, delayMs) / 1000);
 }
 
 export async function sendTest(deps: AppDeps, job: DeliveryJob): Promise<TestResult> {

@@ -111,6 +111,8 @@ export interface DeliveryLogEntry {
   alertId: string;
   incidentKey: string;
   outcome: 'delivered' | 'retrying' | 'failed' | 'disabled' | 'skipped';
+  /** Why a skipped or settled attempt sent nothing (src/core/reasons.ts name). */
+  reason?: string;
   attempt: number;
   status: number | null;
   latencyMs: number | null;

@@ -10,6 +10,11 @@ import { err, ok } from '../result';
 
 export const USER_AGENT = 'build-alerts-for-bitbucket/1';
 
+/** The app's version and a page about it, for vendors that want both in the User-Agent (Discord). Keep APP_VERSION = package.json "version". */
+export const APP_VERSION = '0.1.0';
+/** No homepage is published yet (package.json has none): the Marketplace search for the app's name. */
+export const APP_URL = 'https://marketplace.atlassian.com/search?query=Build%20Alerts%20for%20Bitbucket';
+
 const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
 /**
@@ -147,7 +152,7 @@ export function boundedKey(key: string, max: number): string {
 }
 
 // ---------- incidents ----------
-import type { AlertType } from '../alerts/alert';
+import type { Alert, AlertType } from '../alerts/alert';
 import { OPENING_TYPES, RESOLVING_TYPES } from '../alerts/alert';
 
 /** Incident tools (PagerDuty, Opsgenie...) only hear about opening and resolving alerts. */
@@ -155,4 +160,15 @@ export function incidentAction(type: AlertType): 'open' | 'resolve' | null {
   if (OPENING_TYPES.includes(type)) return 'open';
   if (RESOLVING_TYPES.includes(type)) return 'resolve';
   return null;
+}
+
+/**
+ * An opening alert that continues a failure streak whose first failure already went out: a
+ * still-failing build (new run or `remindEvery` reminder) or a repeated failed deployment. Vendors
+ * that open a new incident for every trigger (Squadcast) skip these; vendors that deduplicate by
+ * key (PagerDuty, Opsgenie, AlertOps) take them as updates of the open incident.
+ */
+export function continuesStreak(alert: Alert): boolean {
+  if (alert.type === 'build.still-failing') return true;
+  return alert.type === 'deployment.failed' && (alert.failures?.count ?? 1) > 1;
 }

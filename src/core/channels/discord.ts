@@ -10,7 +10,7 @@ import { classifyHttp, describeStatus, parseJsonObject, parseRetryAfter } from '
 import type { HttpRequest, HttpResponse } from '../ports';
 import type { BuildContext, Channel } from './channel';
 import {
-  endpointUrl, jsonRequest, mentionsField, optionalText, parseWith, truncate, urlIdentity, USER_AGENT, withQuery,
+  APP_URL, APP_VERSION, endpointUrl, jsonRequest, mentionsField, optionalText, parseWith, truncate, urlIdentity, withQuery,
 } from './channel-support';
 import { describeAlert, factLines, groupLines, link, TEST_NOTE, toneColorInt } from './message';
 
@@ -23,6 +23,10 @@ const LIMITS = { content: 2_000, title: 256, description: 4_096, fieldName: 256,
 /** Discord JSON error codes (https://discord.com/developers/docs/topics/opcodes-and-status-codes#json). */
 const UNKNOWN_WEBHOOK = 10015;
 const UNKNOWN_MESSAGE = 10008;
+
+/** "DiscordBot ($url, $versionNumber)" (https://discord.com/developers/docs/reference#user-agent). */
+export const DISCORD_USER_AGENT = `DiscordBot (${APP_URL}, ${APP_VERSION})`;
+const headers = { 'user-agent': DISCORD_USER_AGENT };
 
 /** Numeric user ids become pings; anything else stays text. */
 export function discordMention(handle: string): string {
@@ -80,13 +84,15 @@ export const discord: Channel<DiscordConfig> = {
       allowed_mentions: { parse: [], users: ids },
     };
     if (ids.length > 0) body.content = truncate(`${discordMention(ids[0]!)}`, LIMITS.content);
-    if (config.username) body.username = config.username;
 
     const messageId = ctx.incidentMemo?.messageId;
     if ((alert.type === 'build.fixed' || alert.type === 'deployment.fixed') && messageId) {
-      return jsonRequest('PATCH', messageUrl(config.url, messageId), body);
+      // Edit Webhook Message takes content, embeds, allowed_mentions...; username and avatar_url
+      // belong to Execute Webhook only (https://discord.com/developers/docs/resources/webhook#edit-webhook-message).
+      return jsonRequest('PATCH', messageUrl(config.url, messageId), body, headers);
     }
-    return jsonRequest('POST', withQuery(config.url, { wait: 'true' }), body);
+    if (config.username) body.username = config.username;
+    return jsonRequest('POST', withQuery(config.url, { wait: 'true' }), body, headers);
   },
 
   classify(res: HttpResponse): DeliveryOutcome {
@@ -114,7 +120,7 @@ export const discord: Channel<DiscordConfig> = {
   },
 
   /** GET on a webhook URL returns the webhook object and posts nothing. */
-  buildSilentCheck: (config) => ({ method: 'GET', url: config.url, headers: { 'user-agent': USER_AGENT } }),
+  buildSilentCheck: (config) => ({ method: 'GET', url: config.url, headers: { ...headers } }),
   classifySilentCheck(res: HttpResponse): DeliveryOutcome {
     if (res.status >= 200 && res.status < 300) return { kind: 'delivered' };
     return discord.classify(res);

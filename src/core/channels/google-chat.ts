@@ -12,7 +12,7 @@ import type { BuildContext, Channel } from './channel';
 import {
   boundedKey, endpointUrl, fitBody, jsonRequest, mentionsField, parseWith, truncate, urlIdentity, withQuery,
 } from './channel-support';
-import { describeAlert, escapeText, factValue, groupLines, TEST_NOTE } from './message';
+import { describeAlert, factValue, groupLines, TEST_NOTE } from './message';
 
 const schema = z.object({ url: endpointUrl(), mentions: mentionsField() });
 export type GoogleChatConfig = z.infer<typeof schema>;
@@ -22,13 +22,36 @@ const MAX_BYTES = 30_000;
 const TEXT = 4_096;
 const WIDGET_TEXT = 2_000;
 
+/**
+ * Google Chat text messages use Chat's own markup (https://developers.google.com/workspace/chat/format-messages):
+ * `*bold*`, `_italic_`, `~strike~`, `` `code` ``, ``` blocks, `<url|text>` links, `<users/…>`
+ * mentions, and bare URLs become links. It has no escape character, so text from Bitbucket
+ * (repository, branch, build and environment names) gets look-alike characters for the markers,
+ * and URLs and domain names are broken up so they are not linked. Cards are HTML and escaped as such.
+ */
+const CHAT_MARKERS: Record<string, string> = {
+  '*': '∗', // U+2217 ASTERISK OPERATOR
+  _: 'ˍ', // U+02CD MODIFIER LETTER LOW MACRON
+  '~': '∼', // U+223C TILDE OPERATOR
+  '`': 'ˋ', // U+02CB MODIFIER LETTER GRAVE ACCENT
+  '<': '‹', // U+2039 SINGLE LEFT-POINTING ANGLE QUOTATION MARK
+  '>': '›', // U+203A SINGLE RIGHT-POINTING ANGLE QUOTATION MARK
+};
+
+export function escapeGoogleChatText(text: string): string {
+  return text
+    .replace(/[*_~`<>]/g, (c) => CHAT_MARKERS[c]!)
+    .replace(/:\/\//g, '∶//') // U+2236 RATIO: "https∶//" is not a URL
+    .replace(/\.(?=[A-Za-z])/g, '․'); // U+2024 ONE DOT LEADER: "evil․example" is not a domain
+}
+
 /** Numeric user ids (or "users/…") become mentions; anything else stays text. */
 export function googleChatMention(handle: string): string {
   const h = handle.trim();
   if (/^<users\/[^>]+>$/.test(h)) return h;
   if (/^users\/\S+$/.test(h)) return `<${h}>`;
   if (/^\d{5,}$/.test(h)) return `<users/${h}>`;
-  return '@' + h.replace(/^@/, '');
+  return '@' + escapeGoogleChatText(h.replace(/^@/, ''));
 }
 
 export const googleChat: Channel<GoogleChatConfig> = {
@@ -59,11 +82,11 @@ export const googleChat: Channel<GoogleChatConfig> = {
         sections.push({ widgets: [{ buttonList: { buttons: msg.links.map((l) => ({ text: l.text, onClick: { openLink: { url: l.url } } })) } }] });
       }
       return {
-        text: truncate(`${msg.emoji} ${msg.title}`, Math.min(TEXT, budget)) + mention,
+        text: truncate(`${msg.emoji} ${escapeGoogleChatText(msg.title)}`, Math.min(TEXT, budget)) + mention,
         cardsV2: [{
           cardId: 'build-alert',
           card: {
-            header: { title: cut(`${msg.test ? '[Test] ' : ''}${msg.headline}`), subtitle: cut(escapeText(msg.repository, 'plain')) },
+            header: { title: cut(`${msg.test ? '[Test] ' : ''}${msg.headline}`), subtitle: cut(msg.repository) },
             sections,
           },
         }],

@@ -21,10 +21,25 @@ export type MattermostConfig = z.infer<typeof schema>;
 
 /**
  * A post is at most 16,383 characters by default (MaxPostSize,
- * https://docs.mattermost.com/configure/environment-configuration-settings.html); attachment text
- * counts toward the post's props, so it gets a smaller share.
+ * https://docs.mattermost.com/configure/environment-configuration-settings.html). Attachments live
+ * in the post's props, which older servers cap much lower: "Maximum attachments length is 7900
+ * characters" (https://github.com/mattermost/mattermost/issues/14207) and props JSON at most 8,000
+ * runes (https://github.com/mattermost/mattermost/issues/3880). The serialized attachments are kept
+ * under 7,700 so the other props (from_webhook, override_username, override_icon_url) still fit.
  */
-const LIMITS = { text: 4_000, attachmentText: 8_000, title: 1_000 };
+const LIMITS = { text: 4_000, attachmentText: 7_000, title: 1_000, fact: 500 };
+const MAX_ATTACHMENTS_CHARS = 7_700;
+
+/**
+ * Length of the attachments as the server measures them: Go's json.Marshal counts runes and
+ * escapes <, > and & (and U+2028/U+2029) as six-character \uXXXX sequences.
+ */
+export function mattermostPropsLength(value: unknown): number {
+  const json = JSON.stringify(value);
+  let n = 0;
+  for (const ch of json) n += ch === '<' || ch === '>' || ch === '&' || ch === '\u2028' || ch === '\u2029' ? 6 : 1;
+  return n;
+}
 
 export function mattermostMention(handle: string): string {
   return '@' + handle.trim().replace(/^@/, '');
@@ -46,17 +61,38 @@ export const mattermost: Channel<MattermostConfig> = {
   buildRequest(alert: Alert, config: MattermostConfig, ctx: BuildContext): HttpRequest {
     const msg = describeAlert(alert, { ...config.mentions, ...ctx.mentions });
     const mention = msg.author?.handle ? ` ${mattermostMention(msg.author.handle)}` : '';
-    const lines = [...(msg.test ? [`🧪 ${TEST_NOTE}`, ''] : []), ...factLines(msg, 'markdown', mattermostMention)];
-    const group = groupLines(msg, 'markdown');
-    if (group.length > 0) lines.push('', '**Also for this commit:**', ...group);
-    if (msg.links.length > 0) lines.push('', msg.links.map((l) => link(l.text, l.url, 'markdown')).join(' · '));
-    const attachment: Record<string, unknown> = {
-      fallback: truncate(msg.title, LIMITS.title),
-      color: toneColor(msg.tone),
-      title: truncate(`${msg.test ? '[Test] ' : ''}${msg.headline}`, LIMITS.title),
-      text: truncate(lines.join('\n'), LIMITS.attachmentText),
+    const linksLine = msg.links.map((l) => link(l.text, l.url, 'markdown')).join(' · ');
+    const title = truncate(`${msg.test ? '[Test] ' : ''}${msg.headline}`, LIMITS.title);
+
+    // Free text (commit message, names, grouped builds) shrinks first; the links line and the
+    // layout stay, so the message keeps its structure however long the input was.
+    const attachmentFor = (budget: number, maxText = LIMITS.attachmentText): Record<string, unknown> => {
+      const trimmed = { ...msg, facts: msg.facts.map((f) => ({ ...f, value: truncate(f.value, budget) })), group: msg.group.map((g) => ({ ...g, text: truncate(g.text, budget) })) };
+      const lines = [...(msg.test ? [`🧪 ${TEST_NOTE}`, ''] : []), ...factLines(trimmed, 'markdown', mattermostMention)];
+      const group = groupLines(trimmed, 'markdown');
+      if (group.length > 0) lines.push('', '**Also for this commit:**', ...group);
+      const tail = linksLine ? `\n\n${linksLine}` : '';
+      const attachment: Record<string, unknown> = {
+        fallback: truncate(msg.title, Math.min(LIMITS.title, Math.max(budget, 120))),
+        color: toneColor(msg.tone),
+        title: truncate(title, Math.max(budget, 120)),
+        text: truncate(lines.join('\n'), Math.max(0, maxText - tail.length)) + tail,
+      };
+      if (msg.links[0]) attachment.title_link = msg.links[0].url;
+      return attachment;
     };
-    if (msg.links[0]) attachment.title_link = msg.links[0].url;
+    let budget = LIMITS.fact;
+    let attachment = attachmentFor(budget);
+    while (mattermostPropsLength([attachment]) > MAX_ATTACHMENTS_CHARS && budget > 16) {
+      budget = Math.floor(budget / 2);
+      attachment = attachmentFor(budget);
+    }
+    // Still too long (dozens of grouped builds with long URLs): cut the body text, links kept.
+    let maxText = LIMITS.attachmentText;
+    while (mattermostPropsLength([attachment]) > MAX_ATTACHMENTS_CHARS && maxText > 0) {
+      maxText = Math.max(0, maxText - Math.max(64, mattermostPropsLength([attachment]) - MAX_ATTACHMENTS_CHARS));
+      attachment = attachmentFor(budget, maxText);
+    }
     const body: Record<string, unknown> = {
       text: truncate(`${msg.emoji} **${escapeText(msg.title, 'markdown')}**${mention}`, LIMITS.text),
       attachments: [attachment],

@@ -2,6 +2,14 @@
  * Squadcast incoming webhook (https://developers.squadcast.com/incoming-webhooks/payload-format/):
  * the URL carries the credential; `status: trigger|resolve` with a stable `event_id` = incidentKey
  * opens and resolves one incident. `message` and `description` are mandatory to trigger.
+ *
+ * `event_id` does not deduplicate triggers: every trigger opens an incident, and a resolve closes
+ * all open incidents that share the event_id ("each incident requires a unique Event ID",
+ * https://support.squadcast.com/integrations/incident-webhook-incident-webhook-api; grouping repeats
+ * is the job of the service's deduplication rules,
+ * https://support.squadcast.com/services/alert-deduplication-rules/key-based-deduplication). So only
+ * the first failure of a streak triggers; still-failing builds, reminders and repeated failed
+ * deployments are not sent (buildRequest returns null: the delivery log shows them as skipped).
  */
 import { z } from 'zod';
 import type { Alert } from '../alerts/alert';
@@ -9,7 +17,7 @@ import type { DeliveryOutcome } from '../delivery/outcome';
 import { classifyHttp, describeStatus } from '../delivery/http-status';
 import type { HttpRequest, HttpResponse } from '../ports';
 import type { Channel } from './channel';
-import { boundedKey, endpointUrl, fitBody, incidentAction, jsonRequest, parseWith, truncate, urlIdentity } from './channel-support';
+import { boundedKey, continuesStreak, endpointUrl, fitBody, incidentAction, jsonRequest, parseWith, truncate, urlIdentity } from './channel-support';
 import { describeAlert, plainDescription } from './message';
 
 const schema = z.object({ url: endpointUrl() });
@@ -33,6 +41,7 @@ export const squadcast: Channel<SquadcastConfig> = {
   buildRequest(alert: Alert, config: SquadcastConfig): HttpRequest | null {
     const action = incidentAction(alert.type);
     if (!action) return null;
+    if (action === 'open' && continuesStreak(alert)) return null;
     const msg = describeAlert(alert);
     const description = plainDescription(msg);
     const body = fitBody((budget) => {

@@ -15,10 +15,37 @@ import { describeAlert, factValue, groupLines, TEST_NOTE, type Tone } from './me
 
 const RETIRED_CONNECTOR_HOST = /(^|\.)webhook\.office\.com$|^outlook\.office(365)?\.com$/i;
 
+/** Hosts of Workflows (Power Automate / Logic Apps) trigger URLs. */
+const WORKFLOWS_HOST = /(^|\.)logic\.azure\.com$|(^|\.)environment\.api\.powerplatform\.com$/i;
+
+/**
+ * A Workflows trigger URL authorizes the caller by the shared access signature in its `sig` query
+ * parameter ("Who can trigger the flow: Anyone"). Without it the trigger wants a Microsoft Entra
+ * OAuth token, which this app cannot send
+ * (https://learn.microsoft.com/en-us/power-automate/oauth-authentication), so the URL can never work.
+ */
+export function workflowsUrlLacksSignature(raw: string): boolean {
+  const url = parseUrl(raw);
+  return url !== null && WORKFLOWS_HOST.test(url.hostname) && !url.searchParams.get('sig');
+}
+
+/** Refinements run even after the URL check failed: never throw on a malformed URL. */
+function parseUrl(raw: string): URL | null {
+  try {
+    return new URL(raw);
+  } catch {
+    return null;
+  }
+}
+
 const schema = z.object({
-  url: endpointUrl().refine((raw) => !RETIRED_CONNECTOR_HOST.test(new URL(raw).hostname), {
-    error: 'Office 365 connector webhooks are retired; create a Teams Workflows webhook ("Post to a channel when a webhook request is received") and paste its URL',
-  }),
+  url: endpointUrl()
+    .refine((raw) => !RETIRED_CONNECTOR_HOST.test(parseUrl(raw)?.hostname ?? ''), {
+      error: 'Office 365 connector webhooks are retired; create a Teams Workflows webhook ("Post to a channel when a webhook request is received") and paste its URL',
+    })
+    .refine((raw) => !workflowsUrlLacksSignature(raw), {
+      error: 'this Workflows URL has no "sig=" parameter, so Teams would refuse every post: copy the full HTTP URL from the workflow\'s "When a Teams webhook request is received" trigger, including "&sig=…" (set "Who can trigger the flow" to "Anyone")',
+    }),
   mentions: mentionsField(),
 });
 export type TeamsConfig = z.infer<typeof schema>;

@@ -1,8 +1,10 @@
 /**
  * Generic webhook: POSTs the alert as versioned JSON. With a `whsec_` secret the request is signed
- * per Standard Webhooks (https://www.standardwebhooks.com/, spec/standard-webhooks.md):
+ * per Standard Webhooks (https://www.standardwebhooks.com/,
+ * https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md):
  * `webhook-id`, `webhook-timestamp` (seconds), `webhook-signature: v1,<base64 HMAC-SHA256>`.
- * 410 Gone disables the endpoint, as the spec asks.
+ * The signed content is `{id}.{timestamp}.{body}`, so ids use only [A-Za-z0-9_-] (no "."), and
+ * payloads stay under the spec's recommended 20 kB. 410 Gone disables the endpoint, as the spec asks.
  */
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
@@ -11,12 +13,60 @@ import type { DeliveryOutcome } from '../delivery/outcome';
 import { classifyHttp } from '../delivery/http-status';
 import type { HttpRequest, HttpResponse } from '../ports';
 import type { BuildContext, Channel } from './channel';
-import { endpointUrl, jsonRequest, parseWith, truncate, urlIdentity } from './channel-support';
+import { byteLength, endpointUrl, jsonRequest, parseWith, shortHash, truncate, urlIdentity } from './channel-support';
 
 export const WEBHOOK_PAYLOAD_VERSION = 1;
 
-/** Commit messages beyond this are cut: receivers get the gist, queues and logs stay small. */
-const MAX_COMMIT_MESSAGE = 65_536;
+/** "Keep payloads smaller than 20kb (RECOMMENDED)" (Standard Webhooks spec, payload structure). */
+export const MAX_PAYLOAD_BYTES = 20_000;
+const MAX_WEBHOOK_ID = 128;
+
+/**
+ * `webhook-id` from the delivery's idempotency key, stable across retries: characters outside
+ * [A-Za-z0-9_-] become "_" and a hash of the original key is appended, so two keys that differ
+ * only in such characters still get different ids.
+ */
+export function webhookId(idempotencyKey: string): string {
+  if (/^[A-Za-z0-9_-]+$/.test(idempotencyKey) && idempotencyKey.length <= MAX_WEBHOOK_ID) return idempotencyKey;
+  const hash = shortHash(idempotencyKey, 16);
+  const safe = idempotencyKey.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, MAX_WEBHOOK_ID - hash.length - 1);
+  return `${safe}_${hash}`;
+}
+
+/** How hard a payload is trimmed: each level is tried in turn until the body fits. */
+interface TrimLevel {
+  /** Commit messages (the alert's and grouped builds'). */
+  commitMessage: number;
+  /** Other free text: build names and descriptions, failed step, PR title, author names. */
+  text: number;
+  /** Grouped builds kept (the rest are counted in `groupOmitted`). */
+  group: number;
+  /** Every other string, identifiers included: the last resort for pathological input. */
+  any: number;
+}
+const UNLIMITED = Number.MAX_SAFE_INTEGER;
+const TRIM_LEVELS: TrimLevel[] = [
+  { commitMessage: UNLIMITED, text: UNLIMITED, group: UNLIMITED, any: UNLIMITED },
+  ...[8_192, 2_048, 512, 128].map((n) => ({ commitMessage: n, text: UNLIMITED, group: UNLIMITED, any: UNLIMITED })),
+  ...[1_000, 300, 100].map((n) => ({ commitMessage: 128, text: n, group: UNLIMITED, any: UNLIMITED })),
+  ...[20, 5, 0].map((n) => ({ commitMessage: 128, text: 100, group: n, any: UNLIMITED })),
+  ...[1_000, 200].map((n) => ({ commitMessage: 64, text: 64, group: 0, any: n })),
+];
+const FREE_TEXT_KEYS = new Set(['name', 'description', 'failedStep', 'title']);
+
+/** `inChanges`: push changes' `name` is a ref name, an identifier, not free text. */
+function trimStrings(value: unknown, level: TrimLevel, key = '', inChanges = false): unknown {
+  if (typeof value === 'string') {
+    if (key === 'commitMessage') return truncate(value, Math.min(level.commitMessage, level.any));
+    if (FREE_TEXT_KEYS.has(key) && !inChanges) return truncate(value, Math.min(level.text, level.any));
+    return level.any === UNLIMITED ? value : truncate(value, level.any);
+  }
+  if (Array.isArray(value)) return value.map((v) => trimStrings(v, level, '', inChanges || key === 'changes'));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, trimStrings(v, level, k, inChanges)]));
+  }
+  return value;
+}
 
 function isValidSecret(secret: string): boolean {
   if (!/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(secret)) return false;
@@ -48,10 +98,7 @@ export function webhookPayload(alert: Alert, rule: string): Record<string, unkno
     repository: alert.repository,
     ref: alert.ref,
   };
-  if (alert.build) {
-    const { commitMessage, ...build } = alert.build;
-    payload.build = commitMessage == null ? alert.build : { ...build, commitMessage: truncate(commitMessage, MAX_COMMIT_MESSAGE) };
-  }
+  if (alert.build) payload.build = alert.build;
   if (alert.deployment) payload.deployment = alert.deployment;
   if (alert.push) payload.push = alert.push;
   if (alert.pullRequest) payload.pullRequest = alert.pullRequest;
@@ -63,7 +110,29 @@ export function webhookPayload(alert: Alert, rule: string): Record<string, unkno
   payload.links = alert.links;
   if (alert.group && alert.group.length > 0) payload.group = alert.group;
   if (alert.test) payload.test = true;
-  return payload;
+  return fitPayload(payload);
+}
+
+/**
+ * The payload within MAX_PAYLOAD_BYTES: free text is cut first (commit messages, then names and
+ * titles), then grouped builds are dropped (`groupOmitted` counts them), and only then anything
+ * else. A trimmed payload says so with `truncated: true`; receivers can read the rest from Bitbucket.
+ */
+function fitPayload(payload: Record<string, unknown>): Record<string, unknown> {
+  if (byteLength(JSON.stringify(payload)) <= MAX_PAYLOAD_BYTES) return payload;
+  let candidate = payload;
+  for (const level of TRIM_LEVELS.slice(1)) {
+    const { group, ...rest } = payload;
+    candidate = trimStrings(rest, level) as Record<string, unknown>;
+    if (Array.isArray(group)) {
+      const kept = group.slice(0, level.group);
+      if (kept.length > 0) candidate.group = trimStrings(kept, level);
+      if (kept.length < group.length) candidate.groupOmitted = group.length - kept.length;
+    }
+    candidate.truncated = true;
+    if (byteLength(JSON.stringify(candidate)) <= MAX_PAYLOAD_BYTES) break;
+  }
+  return candidate;
 }
 
 export const webhook: Channel<WebhookConfig> = {
@@ -82,10 +151,11 @@ export const webhook: Channel<WebhookConfig> = {
     const request = jsonRequest('POST', config.url, webhookPayload(alert, ctx.rule));
     const timestamp = new Date(Math.floor(ctx.now / 1000) * 1000);
     // id and timestamp go out even unsigned: receivers use webhook-id to drop redeliveries.
-    request.headers['webhook-id'] = ctx.idempotencyKey;
+    const id = webhookId(ctx.idempotencyKey);
+    request.headers['webhook-id'] = id;
     request.headers['webhook-timestamp'] = String(Math.floor(ctx.now / 1000));
     if (config.secret) {
-      request.headers['webhook-signature'] = new Webhook(config.secret).sign(ctx.idempotencyKey, timestamp, request.body!);
+      request.headers['webhook-signature'] = new Webhook(config.secret).sign(id, timestamp, request.body!);
     }
     return request;
   },

@@ -18,6 +18,8 @@ export interface DeliveryJob {
   attempt: number;
   /** When the alert was raised (ms), for latency and the give-up deadline. */
   raisedAt: number;
+  /** When this job was last pushed as a fresh queue event (ms); absent = `raisedAt`. Forge keeps an event 24 h. */
+  queuedAt?: number;
   /** Quiet hours: hold until this time (ms). The consumer re-queues with a delay until then. */
   notBefore?: number;
   /** A recovery whose rule also sends failures to this channel: it waits until the failure is settled there. */

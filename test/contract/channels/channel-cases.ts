@@ -30,6 +30,8 @@ export interface ChannelCase {
   classify: ClassifyRow[];
   /** Whether push/PR alerts produce a request (chat and webhook) or null (incident tools). */
   allTypes: boolean;
+  /** Golden alerts (failed, fixed, still-failing, grouped) this channel deliberately does not send. */
+  skips?: string[];
 }
 
 const SLACK_URL = 'https://hooks.slack.com/services/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';
@@ -76,8 +78,13 @@ export const CASES: Record<ChannelType, ChannelCase> = {
   teams: {
     valid: { url: TEAMS_URL, mentions: { [AUTHOR_ACCOUNT_ID]: 'jane@acme.example' } },
     secrets: { url: 'url' },
-    alsoValid: [{ url: 'https://default0a1b.02.environment.api.powerplatform.com:443/powerautomate/automations/direct/workflows/x/triggers/manual/paths/invoke' }],
-    invalid: [[{}, 'url'], [{ url: 'https://acme.webhook.office.com/webhookb2/abc/IncomingWebhook/def/ghi' }, 'url'], [{ url: 'ftp://x.example' }, 'url']],
+    alsoValid: [{ url: 'https://default0a1b2c3d4e5f40718293a4b5c6d7e8.f9.environment.api.powerplatform.com:443/powerautomate/automations/direct/workflows/0a1b2c3d4e5f40718293a4b5c6d7e8f9/triggers/manual/paths/invoke?api-version=1&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=Zx8cVb4nM6Qw3rTy7uIo9pAs1dFg5hJk2l' }],
+    invalid: [
+      [{}, 'url'], [{ url: 'https://acme.webhook.office.com/webhookb2/abc/IncomingWebhook/def/ghi' }, 'url'], [{ url: 'ftp://x.example' }, 'url'],
+      // Workflows URLs without their shared access signature can never be called.
+      [{ url: TEAMS_URL.replace(/&sig=[^&]+/, '') }, 'url'],
+      [{ url: 'https://default0a1b2c3d4e5f40718293a4b5c6d7e8.f9.environment.api.powerplatform.com:443/powerautomate/automations/direct/workflows/0a1b2c3d4e5f40718293a4b5c6d7e8f9/triggers/manual/paths/invoke?api-version=1' }, 'url'],
+    ],
     classify: [...generic, { status: 404, body: 'workflow not found', kind: 'disable' }],
     allTypes: true,
   },
@@ -165,6 +172,8 @@ export const CASES: Record<ChannelType, ChannelCase> = {
     invalid: [[{}, 'url'], [{ url: 'http://api.squadcast.com/v2/incidents/api/x' }, 'url']],
     classify: [...generic, { status: 404, body: '{"meta":{"status":404}}', kind: 'disable' }, { status: 413, body: 'too large', kind: 'failed' }],
     allTypes: false,
+    // A repeated trigger opens another Squadcast incident: only the streak's first failure is sent.
+    skips: ['still-failing'],
   },
   webhook: {
     valid: { url: WEBHOOK_URL, secret: WEBHOOK_SECRET },

@@ -1,5 +1,5 @@
 import {
-  BASE_DELAY_MS, decideRetry, GIVE_UP_AFTER_MS, MAX_ATTEMPTS, MAX_DELAY_MS, MIN_DELAY_MS, nextRetryDelayMs,
+  BASE_DELAY_MS, decideRetry, GIVE_UP_AFTER_MS, MAX_ATTEMPTS, MAX_DELAY_MS, MIN_DELAY_MS, nextRetryDelayMs, OPENING_POLICY, RESOLVE_GIVE_UP_AFTER_MS, RESOLVING_POLICY,
 } from '../../../src/core/delivery/backoff';
 
 const always = (value: number) => () => value;
@@ -63,5 +63,46 @@ describe('decideRetry', () => {
 
   test('returns the delay it computed', () => {
     expect(decideRetry(3, raised, raised, 12_345, always(0))).toEqual({ retry: true, delayMs: 12_345 });
+  });
+});
+
+describe('the two policies, measured', () => {
+  const raised = 0;
+  /** Simulates a vendor that never answers: tries until the policy gives up; returns the time of the last try. */
+  function lastTry(policy: typeof OPENING_POLICY, random: () => number, scale = 1): { tries: number; lastAtMs: number } {
+    let now = raised;
+    let tries = 1;
+    for (;;) {
+      const d = decideRetry(tries, raised, now, undefined, { policy, random, scale });
+      if (!d.retry) return { tries, lastAtMs: now };
+      now += d.delayMs;
+      tries++;
+    }
+  }
+
+  test('an opening alert makes 8 tries, the last at most about 11 minutes in (ceilings 5..320 s)', () => {
+    const worst = lastTry(OPENING_POLICY, always(0.999999));
+    expect(worst.tries).toBe(8);
+    expect(worst.lastAtMs).toBeLessThanOrEqual(11 * 60_000);
+    expect(worst.lastAtMs).toBeGreaterThan(10 * 60_000);
+  });
+
+  test('a resolving alert keeps trying for 24 hours, never waiting more than 15 minutes', () => {
+    for (const r of [always(0.999999), always(0.5), always(0)]) {
+      const run = lastTry(RESOLVING_POLICY, r);
+      expect(run.lastAtMs).toBeLessThanOrEqual(RESOLVE_GIVE_UP_AFTER_MS);
+      expect(run.lastAtMs).toBeGreaterThan(RESOLVE_GIVE_UP_AFTER_MS - MAX_DELAY_MS);
+      expect(run.tries).toBeGreaterThan(MAX_ATTEMPTS);
+    }
+  });
+
+  test('BUILD_ALERTS_RETRY_SCALE scales every delay and the give-up window alike', () => {
+    const scale = 0.001;
+    const run = lastTry(RESOLVING_POLICY, always(0.5), scale);
+    expect(run.lastAtMs).toBeLessThanOrEqual(RESOLVE_GIVE_UP_AFTER_MS * scale);
+    expect(run.lastAtMs).toBeGreaterThan((RESOLVE_GIVE_UP_AFTER_MS - MAX_DELAY_MS) * scale);
+    expect(decideRetry(1, raised, raised, undefined, { scale, random: always(0.5) })).toEqual({ retry: true, delayMs: 2.5 });
+    // A vendor's Retry-After stays a floor, unscaled.
+    expect(decideRetry(1, raised, raised, 30_000, { scale, random: always(0.5), policy: RESOLVING_POLICY })).toEqual({ retry: true, delayMs: 30_000 });
   });
 });

@@ -1,0 +1,146 @@
+/**
+ * Delivery of one alert to one channel, as a list of small stages (Alertmanager's notify pipeline
+ * applied to a queue consumer). Each stage looks at the loaded snapshot and either lets the job go
+ * on or decides, with a named reason, what happens instead. Pure: no I/O, no clock, no randomness;
+ * `deliver()` (deliver.ts) loads the snapshot, runs the stages, sends when they all pass, and commits.
+ *
+ *   hold for quiet hours → drop a redelivery → skip a disabled channel → respect the breaker
+ *   → wait for the opening alert → (send) → settle
+ */
+import { OPENING_TYPES, RESOLVING_TYPES } from '../core/alerts/alert';
+import { OPENING_POLICY, RESOLVING_POLICY, type RetryPolicy } from '../core/delivery/backoff';
+import { breakerAllows, breakerWaitMs } from '../core/delivery/breaker';
+import type { DeliveryJob } from '../core/delivery/delivery-job';
+import type { Reason } from '../core/reasons';
+import type { ChannelHealth } from './repo-config';
+
+export interface IncidentRecord {
+  memo?: Record<string, string>;
+  delivered: string[];
+  /** An opening alert (failed) of the current streak has been settled on this channel: delivered or given up. */
+  opened?: boolean;
+  /** Whether that opening alert was delivered (false: given up, skipped). Absent in records written before it existed. */
+  openDelivered?: boolean;
+  /**
+   * Real sends so far of jobs still being retried (job id → count). Queue runs that only wait
+   * (quiet hours, an open breaker, a fix waiting for its failure) do not send, so the queue's run
+   * count would spend the retry budget on waiting; this count decides when a delivery gives up.
+   */
+  sends?: Record<string, number>;
+}
+
+export interface DeliverySnapshot {
+  job: DeliveryJob;
+  now: number;
+  health: ChannelHealth;
+  incident: IncidentRecord;
+  /** BUILD_ALERTS_RETRY_SCALE: multiplies waits and give-up windows. */
+  scale: number;
+}
+
+/** What a stage decided instead of letting the job go on. */
+export type StageVerdict =
+  /** Run the job again later without sending. */
+  | { kind: 'wait'; afterMs: number; reason: Reason }
+  /** Nothing to do and nothing to record (the queue ran the job again). */
+  | { kind: 'drop'; reason: Reason }
+  /** Record the attempt with this outcome and stop; `settlesOpening` marks a skipped failure settled. */
+  | { kind: 'settle'; reason: Reason; outcome: 'skipped' | 'failed'; error: string; settlesOpening: boolean };
+
+export type Stage = (s: DeliverySnapshot) => StageVerdict | null;
+
+/**
+ * How long a recovery waits for its failure to be settled on the same channel. The local queue runs
+ * a key's jobs in push order; Forge's per-key concurrency does not promise order, so this guard keeps
+ * a fix from overtaking its failure there too, without waiting forever for a failure that never came.
+ */
+export const RECOVERY_WAITS_FOR_FAILURE_MS = 10 * 60 * 1000;
+/** How often a waiting recovery looks again. */
+const RECOVERY_POLL_MS = 15_000;
+
+const opening = (job: DeliveryJob) => OPENING_TYPES.includes(job.alert.type);
+const resolving = (job: DeliveryJob) => RESOLVING_TYPES.includes(job.alert.type);
+
+/** Which retry policy the job's sends follow: resolving alerts retry for a day (backoff.ts). */
+export const retryPolicyOf = (job: DeliveryJob): RetryPolicy => (resolving(job) ? RESOLVING_POLICY : OPENING_POLICY);
+
+export const holdForQuietHours: Stage = ({ job, now }) =>
+  job.notBefore && job.notBefore > now ? { kind: 'wait', afterMs: job.notBefore - now, reason: 'quiet-hours' } : null;
+
+export const dropRedelivery: Stage = ({ job, incident }) =>
+  !job.manual && incident.delivered.includes(job.id) ? { kind: 'drop', reason: 'redelivered' } : null;
+
+export const skipDisabledChannel: Stage = ({ job, health }) =>
+  health.disabled && !job.manual
+    ? // A skipped failure is settled too: otherwise its fix, once the channel is re-enabled, waits for it in vain.
+      { kind: 'settle', reason: 'channel-disabled', outcome: 'skipped', error: `channel disabled: ${health.disabled.reason}`, settlesOpening: true }
+    : null;
+
+/**
+ * An open breaker holds alerts for up to 10 hours. Resolving alerts are not held: there is one per
+ * incident, an incident left open is the worst outcome, and they retry on their own schedule (at
+ * most 15 minutes apart), so they act as the breaker's probes; their result still feeds it.
+ */
+export const respectBreaker: Stage = ({ job, health, now, scale }) => {
+  if (job.manual || resolving(job) || breakerAllows(health.breaker, now)) return null;
+  const waitMs = breakerWaitMs(health.breaker, now);
+  // An alert the breaker would hold past its give-up deadline is recorded as failed now, rather than
+  // re-queued every 15 minutes until the queue's attempt limit drops it without a log entry.
+  if (now + waitMs - job.raisedAt > OPENING_POLICY.giveUpAfterMs * scale) {
+    return {
+      kind: 'settle', reason: 'breaker-open', outcome: 'failed', settlesOpening: true,
+      error: `circuit open: the channel failed ${health.breaker?.failures ?? 0} times in a row; gave up: alert older than ${OPENING_POLICY.giveUpAfterMs / 3_600_000} hours`,
+    };
+  }
+  return { kind: 'wait', afterMs: waitMs, reason: 'breaker-open' };
+};
+
+export const waitForOpeningAlert: Stage = ({ job, incident, now, scale }) => {
+  if (!resolving(job) || !job.awaitsFailure || job.manual) return null;
+  // The failure was settled without reaching this channel (given up, skipped): there is nothing here to resolve.
+  if (incident.opened && incident.openDelivered === false) {
+    return { kind: 'settle', reason: 'nothing-to-resolve', outcome: 'skipped', settlesOpening: false, error: 'the failure alert of this incident was never delivered to this channel, so there is nothing to resolve' };
+  }
+  if (!incident.opened && now - job.raisedAt < RECOVERY_WAITS_FOR_FAILURE_MS * scale) {
+    return { kind: 'wait', afterMs: RECOVERY_POLL_MS * scale, reason: 'waiting-for-failure' };
+  }
+  return null;
+};
+
+/** In order. The first verdict wins; none means: send. */
+export const STAGES_BEFORE_SEND: readonly Stage[] = [holdForQuietHours, dropRedelivery, skipDisabledChannel, respectBreaker, waitForOpeningAlert];
+
+export function decideBeforeSend(snapshot: DeliverySnapshot, stages: readonly Stage[] = STAGES_BEFORE_SEND): StageVerdict | null {
+  for (const stage of stages) {
+    const verdict = stage(snapshot);
+    if (verdict) return verdict;
+  }
+  return null;
+}
+
+/** The incident record once a job settled without a delivery (skipped, given up, failed for good). */
+export function settledWithoutDelivery(job: DeliveryJob, incident: IncidentRecord): IncidentRecord {
+  if (!opening(job) || incident.opened) return incident;
+  return { ...incident, opened: true, openDelivered: false };
+}
+
+/** The incident record once the job was delivered. */
+export function settledDelivered(job: DeliveryJob, incident: IncidentRecord, memo: Record<string, string> | undefined, keep: number): IncidentRecord {
+  const isOpening = opening(job);
+  const isResolving = resolving(job);
+  const next: IncidentRecord = {
+    memo,
+    delivered: [...incident.delivered, job.id].slice(-keep),
+    opened: isOpening ? true : isResolving ? false : incident.opened,
+    sends: withoutSend(incident.sends, job.id),
+  };
+  if (isOpening) next.openDelivered = true;
+  else if (!isResolving && incident.openDelivered !== undefined) next.openDelivered = incident.openDelivered;
+  return next;
+}
+
+export function withoutSend(sends: Record<string, number> | undefined, id: string): Record<string, number> | undefined {
+  if (!sends || !(id in sends)) return sends;
+  const { [id]: _dropped, ...rest } = sends;
+  return Object.keys(rest).length ? rest : undefined;
+}
