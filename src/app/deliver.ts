@@ -20,7 +20,7 @@ import type { ChannelHealth } from './repo-config';
 import { describeReason, type Reason } from '../core/reasons';
 import { queueDelaySeconds } from '../core/queue-limits';
 import {
-  decideBeforeSend, holdForQuietHours, retryPolicyOf, settledDelivered, settledWithoutDelivery, withoutSend, type IncidentRecord,
+  decideBeforeSend, holdForQuietHours, memoFor, nextMemo, retryPolicyOf, settledDelivered, settledWithoutDelivery, withoutSend, type IncidentRecord,
 } from './delivery-stages';
 import { deliveryQueueJob } from './evaluate';
 import { pushJobs } from './queue-commit';
@@ -41,20 +41,48 @@ export interface AttemptReport {
   outcome: DeliveryLogEntry['outcome'];
   /** Why a settled attempt sent nothing (core/reasons.ts). */
   reason?: Reason;
+  /** How the channel's follow-up request went. */
+  followUp?: string;
   status: number | null;
   latencyMs: number | null;
   error: string | null;
   response: string | null;
 }
 
-/** Sends once and classifies. Shared by queued deliveries and "Send test alert". */
+export interface SendResult {
+  outcome: DeliveryOutcome | null;
+  result: HttpResult | null;
+  secrets: string[];
+  /** Memo keys the channel said point at something gone; the request was built once more without them. */
+  forgotten: string[];
+  /** How a follow-up request went (Discord's notifying reply), when there was one. */
+  followUp?: string;
+}
+
+/** Sends once and classifies, plus at most one rebuild (a remembered message is gone) and one follow-up. Shared by queued deliveries and "Send test alert". */
 export async function attemptSend(
   deps: AppDeps,
   job: DeliveryJob,
   secret: Record<string, unknown>,
   memo: Record<string, string> | undefined,
   mode: 'alert' | 'check' = 'alert',
-): Promise<{ outcome: DeliveryOutcome | null; result: HttpResult | null; secrets: string[] }> {
+): Promise<SendResult> {
+  const first = await sendOnce(deps, job, secret, memo, mode);
+  if (mode !== 'alert' || first.outcome?.kind !== 'failed' || !first.outcome.forget?.length || !memo) return { ...first, forgotten: [] };
+  // The remembered target is gone (Discord 10008: the failure message was deleted): send without it.
+  const forgotten = first.outcome.forget;
+  const rest = Object.fromEntries(Object.entries(memo).filter(([k]) => !forgotten.includes(k)));
+  const again = await sendOnce(deps, job, secret, Object.keys(rest).length ? rest : undefined, mode);
+  return { ...again, forgotten };
+}
+
+async function sendOnce(
+  deps: AppDeps,
+  job: DeliveryJob,
+  secret: Record<string, unknown>,
+  memo: Record<string, string> | undefined,
+  mode: 'alert' | 'check',
+): Promise<Omit<SendResult, 'forgotten'>> {
   const channel = getChannel(job.channelType);
   if (!channel) return { outcome: { kind: 'failed', reason: `unknown channel type "${job.channelType}"` }, result: null, secrets: [] };
   const secrets = Object.values(secret).filter((v): v is string => typeof v === 'string' && v.length > 0);
@@ -93,7 +121,30 @@ export async function attemptSend(
   const response = { ...result.response, body: redact(result.response.body, secrets) };
   const outcome = classify(response);
   if ('reason' in outcome && typeof outcome.reason === 'string') outcome.reason = redact(outcome.reason, secrets);
-  return { outcome, result: { ...result, response }, secrets };
+  const followUp = !silent && outcome.kind === 'delivered' && channel.buildFollowUp
+    ? await sendFollowUp(deps, channel, job, parsed.value, ctx, { request, ...(outcome.memo ? { memo: outcome.memo } : {}) }, secrets)
+    : undefined;
+  return { outcome, result: { ...result, response }, secrets, ...(followUp ? { followUp } : {}) };
+}
+
+/** One best-effort try of the channel's follow-up request; what happened, in words, for the log. */
+async function sendFollowUp(
+  deps: AppDeps,
+  channel: NonNullable<ReturnType<typeof getChannel>>,
+  job: DeliveryJob,
+  config: unknown,
+  ctx: Parameters<NonNullable<typeof channel.buildFollowUp>>[2],
+  first: { request: import('../core/ports').HttpRequest; memo?: Record<string, string> },
+  secrets: string[],
+): Promise<string | undefined> {
+  const request = channel.buildFollowUp!(job.alert, config as never, ctx, first);
+  if (!request) return undefined;
+  const allowed = checkEgress(request.url, deps.egress);
+  if (!allowed.ok) return redact(`follow-up not sent: egress refused: ${allowed.error.message}`, secrets);
+  const result = await deps.http.send(request, { timeoutMs: deps.sendTimeoutMs ?? SEND_TIMEOUT_MS });
+  if (!result.ok) return redact(`follow-up failed: ${result.failure.kind}: ${result.failure.message}`, secrets);
+  const outcome = channel.classify({ ...result.response, body: redact(result.response.body, secrets) });
+  return outcome.kind === 'delivered' ? 'follow-up delivered' : redact(`follow-up failed: ${outcome.reason}`, secrets);
 }
 
 export function toReport(outcome: DeliveryOutcome | null, result: HttpResult | null, secrets: string[], willRetry: boolean): AttemptReport {
@@ -136,6 +187,7 @@ export async function recordAttempt(
     incidentKey: job.alert.incidentKey,
     outcome: report.outcome,
     ...(report.reason ? { reason: report.reason } : {}),
+    ...(report.followUp ? { followUp: report.followUp } : {}),
     attempt,
     status: report.status,
     latencyMs: report.latencyMs,
@@ -182,7 +234,7 @@ export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number):
   }
 
   const secret = (await deps.secrets.getSecret<Record<string, unknown>>(keys.channelSecret(job.channelScope, job.channel))) ?? {};
-  const { outcome, result, secrets } = await attemptSend(deps, job, secret, incident.memo);
+  const { outcome, result, secrets, forgotten, followUp } = await attemptSend(deps, job, secret, memoFor(job, incident));
   const sendNumber = job.manual ? attempt : (incident.sends?.[job.id] ?? 0) + 1;
   const decision = outcome?.kind === 'retry'
     ? decideRetry(sendNumber, job.raisedAt, deps.clock.now(), outcome.afterMs, { policy: retryPolicyOf(job), scale })
@@ -194,7 +246,7 @@ export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number):
   const writes: { key: string; value: unknown }[] = [];
   let nextIncident: IncidentRecord = incident;
   if (outcome?.kind === 'delivered' || outcome === null) {
-    const memo = outcome?.kind === 'delivered' && outcome.memo ? { ...incident.memo, ...outcome.memo } : incident.memo;
+    const memo = nextMemo(job, incident, outcome?.kind === 'delivered' ? outcome.memo : undefined, forgotten);
     nextIncident = settledDelivered(job, incident, memo, DELIVERED_MEMORY);
     const closed = recordSuccess(health.breaker);
     if (closed !== health.breaker) writes.push({ key: healthKey, value: { ...health, breaker: closed } });
@@ -209,7 +261,8 @@ export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number):
     }
   }
   if (nextIncident !== incident) writes.push({ key: incidentKey, value: nextIncident });
-  await recordAttempt(deps, job, sendNumber, toReport(outcome, result, secrets, willRetry), writes);
+  const report = toReport(outcome, result, secrets, willRetry);
+  await recordAttempt(deps, job, sendNumber, followUp ? { ...report, followUp } : report, writes);
 
   if (outcome?.kind === 'retry' && decision?.retry) return retryResult(deps, job, decision.delayMs, outcome.reason, scale);
   return { status: 'done' };

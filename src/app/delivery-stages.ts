@@ -15,7 +15,10 @@ import type { Reason } from '../core/reasons';
 import type { ChannelHealth } from './repo-config';
 
 export interface IncidentRecord {
+  /** What the channel remembered for this incident (a message id to edit...), for one failure streak only. */
   memo?: Record<string, string>;
+  /** The streak the memo belongs to (`alert.failures.since`): a memo never reaches another incident's alerts. */
+  memoStreak?: string | null;
   delivered: string[];
   /** An opening alert (failed) of the current streak has been settled on this channel: delivered or given up. */
   opened?: boolean;
@@ -124,12 +127,36 @@ export function settledWithoutDelivery(job: DeliveryJob, incident: IncidentRecor
   return { ...incident, opened: true, openDelivered: false };
 }
 
+/** Which failure streak an alert belongs to: the time the streak began, shared by its failed, still-failing and fixed. */
+export const streakOf = (job: DeliveryJob): string | null => job.alert.failures?.since ?? null;
+
+/** The memo the channel may use for this job: only its own streak's. */
+export function memoFor(job: DeliveryJob, incident: IncidentRecord): Record<string, string> | undefined {
+  if (!incident.memo) return undefined;
+  // Records from before memoStreak existed: trust them (the old behaviour) only for the alert types that read them.
+  if (incident.memoStreak === undefined) return incident.memo;
+  return incident.memoStreak === streakOf(job) ? incident.memo : undefined;
+}
+
+/**
+ * The memo after a delivery: within a streak the first value of each key wins (a fix edits the
+ * failure message, not the latest reminder); a new streak starts afresh; a resolving alert ends it.
+ */
+export function nextMemo(job: DeliveryJob, incident: IncidentRecord, learned: Record<string, string> | undefined, forgotten: readonly string[] = []): Pick<IncidentRecord, 'memo' | 'memoStreak'> {
+  if (resolving(job)) return { memo: undefined, memoStreak: undefined };
+  const streak = streakOf(job);
+  const own = memoFor(job, incident);
+  const kept = own ? Object.fromEntries(Object.entries(own).filter(([k]) => !forgotten.includes(k))) : undefined;
+  const memo = { ...learned, ...kept };
+  return Object.keys(memo).length ? { memo, memoStreak: streak } : { memo: undefined, memoStreak: undefined };
+}
+
 /** The incident record once the job was delivered. */
-export function settledDelivered(job: DeliveryJob, incident: IncidentRecord, memo: Record<string, string> | undefined, keep: number): IncidentRecord {
+export function settledDelivered(job: DeliveryJob, incident: IncidentRecord, memo: Pick<IncidentRecord, 'memo' | 'memoStreak'>, keep: number): IncidentRecord {
   const isOpening = opening(job);
   const isResolving = resolving(job);
   const next: IncidentRecord = {
-    memo,
+    ...(memo.memo ? { memo: memo.memo, memoStreak: memo.memoStreak ?? null } : {}),
     delivered: [...incident.delivered, job.id].slice(-keep),
     opened: isOpening ? true : isResolving ? false : incident.opened,
     sends: withoutSend(incident.sends, job.id),

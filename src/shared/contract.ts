@@ -113,6 +113,8 @@ export interface DeliveryLogEntry {
   outcome: 'delivered' | 'retrying' | 'failed' | 'disabled' | 'skipped';
   /** Why a skipped or settled attempt sent nothing (src/core/reasons.ts name). */
   reason?: string;
+  /** How a channel's follow-up request went (Discord's notifying reply after an edit). */
+  followUp?: string;
   attempt: number;
   status: number | null;
   latencyMs: number | null;

@@ -81,13 +81,14 @@ describe('every channel type, failure then fix', () => {
 
   const pair = (type: string): [Received, Received] => {
     const requests = got.get(type)!;
-    expect(requests).toHaveLength(2);
+    expect(requests).toHaveLength(type === 'discord' ? 3 : 2);
     return [requests[0]!, requests[1]!];
   };
   const body = (r: Received) => r.json as any;
 
   test('each channel got exactly one failure and one fix, and the log says delivered', async () => {
-    for (const [type, receiver] of receivers) expect([type, receiver.received.length]).toEqual([type, 2]);
+    // Discord also posts a short reply after editing the failure message into the fix (an edit notifies nobody).
+    for (const [type, receiver] of receivers) expect([type, receiver.received.length]).toEqual([type, type === 'discord' ? 3 : 2]);
     const log = await rt.resolver('getDeliveryLog', { limit: 100 }, { repository: REPO });
     expect(log.ok).toBe(true);
     const entries = log.data.entries as { channel: string; outcome: string; alertType: string }[];
@@ -121,8 +122,11 @@ describe('every channel type, failure then fix', () => {
     expect(body(create).message).toContain('acme/widgets');
   });
 
-  test('Discord: POST with ?wait=true, then PATCH of the same message id', () => {
+  test('Discord: POST with ?wait=true, then PATCH of the same message id, then a notifying reply', () => {
     const [post, patch] = pair('discord');
+    const reply = got.get('discord')![2]!;
+    expect([reply.method, reply.path]).toEqual(['POST', '/api/webhooks/123456/tok3n?wait=true']);
+    expect(body(reply).content).toMatch(/fixed/);
     expect(post.method).toBe('POST');
     expect(post.path).toBe('/api/webhooks/123456/tok3n?wait=true');
     expect(patch.method).toBe('PATCH');

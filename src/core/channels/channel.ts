@@ -45,6 +45,12 @@ export interface Channel<TConfig = Record<string, unknown>> {
   urls(config: TConfig): string[];
   buildRequest(alert: Alert, config: TConfig, ctx: BuildContext): HttpRequest | null;
   classify(response: HttpResponse): DeliveryOutcome;
+  /**
+   * A second request for the same alert, made after the first was delivered (Discord: editing the
+   * failure message notifies nobody, so a short reply follows). Best effort: one try, its result is
+   * noted in the delivery log; the first request is never sent again because of it.
+   */
+  buildFollowUp?(alert: Alert, config: TConfig, ctx: BuildContext, first: { request: HttpRequest; memo?: Record<string, string> }): HttpRequest | null;
   /** A request that checks the channel without posting a message, where the vendor offers one. */
   buildSilentCheck?(config: TConfig, ctx: BuildContext): HttpRequest | null;
   /** How to read the silent check's answer when it differs from `classify` (Slack answers 400 "no_text" to a valid URL). */

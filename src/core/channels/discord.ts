@@ -1,7 +1,9 @@
 /**
  * Discord webhook (https://discord.com/developers/docs/resources/webhook#execute-webhook).
- * `?wait=true` makes Discord answer the created message, whose id is remembered per incident so
- * the fix edits the failure message (PATCH /webhooks/{id}/{token}/messages/{message.id}).
+ * `?wait=true` makes Discord answer the created message, whose id is remembered for the incident's
+ * failure streak so the fix edits the failure message (PATCH /webhooks/{id}/{token}/messages/{message.id})
+ * and then posts a short reply: an edit notifies nobody, the reply does. When the failure message
+ * is gone (404, code 10008) the pipeline forgets the id and the fix is posted as a new message.
  */
 import { z } from 'zod';
 import type { Alert } from '../alerts/alert';
@@ -111,12 +113,25 @@ export const discord: Channel<DiscordConfig> = {
     }
     const code = json && typeof json.code === 'number' ? json.code : undefined;
     if (res.status === 404 && code === UNKNOWN_MESSAGE) {
-      return { kind: 'failed', reason: `${describeStatus(res)} (the message to edit was deleted)` };
+      return { kind: 'failed', reason: `${describeStatus(res)} (the message to edit was deleted)`, forget: ['messageId'] };
     }
     if (res.status === 401 || res.status === 403 || res.status === 404 || code === UNKNOWN_WEBHOOK) {
       return { kind: 'disable', reason: describeStatus(res) };
     }
     return classifyHttp(res);
+  },
+
+  /** After editing the failure message into the fix: a short new message, which notifies (an edit does not). */
+  buildFollowUp(alert: Alert, config: DiscordConfig, ctx: BuildContext, first: { request: HttpRequest }): HttpRequest | null {
+    if (first.request.method !== 'PATCH') return null;
+    const msg = describeAlert(alert, { ...config.mentions, ...ctx.mentions });
+    const ids = mentionedIds(msg.author?.handle);
+    const who = ids.length > 0 ? ` ${discordMention(ids[0]!)}` : '';
+    const buildUrl = msg.links[0]?.url;
+    const text = `${msg.emoji} ${msg.headline}${buildUrl ? ` (<${buildUrl}>)` : ''}${who}`;
+    const body: Record<string, unknown> = { content: truncate(text, LIMITS.content), allowed_mentions: { parse: [], users: ids } };
+    if (config.username) body.username = config.username;
+    return jsonRequest('POST', withQuery(config.url, { wait: 'true' }), body, headers);
   },
 
   /** GET on a webhook URL returns the webhook object and posts nothing. */

@@ -2,5 +2,6 @@
 export type DeliveryOutcome =
   | { kind: 'delivered'; /** Vendor data kept per incident, e.g. a Discord message id to edit on recovery. */ memo?: Record<string, string> }
   | { kind: 'retry'; reason: string; /** From Retry-After / retry_after, when the vendor says. */ afterMs?: number }
-  | { kind: 'failed'; reason: string }
+  /** `forget`: memo keys that point at something gone (Discord 10008: the message was deleted); the pipeline drops them and builds the request once more. */
+  | { kind: 'failed'; reason: string; forget?: string[] }
   | { kind: 'disable'; reason: string };
