@@ -304,10 +304,33 @@ function retryAfterSeconds(delayMs: number, scale: number): number {
   return Math.min(900, Math.max(0, delayMs) / 1000);
 }
 
+/**
+ * "Send test alert". Chat channels use the vendor's silent check where there is one. Incident tools
+ * open a clearly labelled low-severity test incident and resolve it at once, so a test leaves nothing
+ * open; the result shows both steps.
+ */
 export async function sendTest(deps: AppDeps, job: DeliveryJob): Promise<TestResult> {
   const secret = (await deps.secrets.getSecret<Record<string, unknown>>(keys.channelSecret(job.channelScope, job.channel))) ?? {};
   const { outcome, result, secrets } = await attemptSend(deps, job, secret, undefined, 'check');
   const report = toReport(outcome, result, secrets, false);
   await recordAttempt(deps, job, 1, report);
-  return { outcome: report.outcome, status: report.status, latencyMs: report.latencyMs, response: report.response, error: report.error };
+  const opened: TestResult = { outcome: report.outcome, status: report.status, latencyMs: report.latencyMs, response: report.response, error: report.error };
+  if (!getChannel(job.channelType)?.opensIncidents) return opened;
+  const openStep = { step: 'open' as const, outcome: opened.outcome, status: opened.status, error: opened.error };
+  if (report.outcome !== 'delivered') return { ...opened, steps: [openStep] };
+
+  const resolveJob: DeliveryJob = {
+    ...job,
+    id: `${job.id}:resolve`,
+    alert: { ...job.alert, id: `${job.alert.id}-fixed`, type: 'build.fixed', build: job.alert.build ? { ...job.alert.build, state: 'SUCCESSFUL' } : job.alert.build, brokenForMs: 0 },
+  };
+  const memo = outcome?.kind === 'delivered' ? outcome.memo : undefined;
+  const second = await attemptSend(deps, resolveJob, secret, memo, 'alert');
+  const resolved = toReport(second.outcome, second.result, second.secrets, false);
+  await recordAttempt(deps, resolveJob, 1, resolved);
+  const resolveStep = { step: 'resolve' as const, outcome: resolved.outcome, status: resolved.status, error: resolved.error };
+  // The test as a whole worked only if the incident it opened is closed again.
+  return resolved.outcome === 'delivered'
+    ? { ...opened, steps: [openStep, resolveStep] }
+    : { ...opened, outcome: resolved.outcome, error: `the test incident was opened but resolving it failed: ${resolved.error ?? resolved.outcome}`, steps: [openStep, resolveStep] };
 }

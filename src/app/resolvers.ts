@@ -103,7 +103,8 @@ function sampleAlert(scope: Scope, now: number): Alert {
     },
     previous: null,
     failures: { count: 1, since: at },
-    incidentKey: `test:${scope.repo}`,
+    // One incident per test: a second test never appends to (or resolves) an earlier one.
+    incidentKey: `test:${scope.repo}:${now}`,
     links: {},
     test: true,
   };

@@ -144,6 +144,8 @@ export interface TestResult {
   /** The vendor's answer, truncated; secrets redacted. */
   response: string | null;
   error: string | null;
+  /** Incident tools: the test incident was opened, then resolved. */
+  steps?: { step: 'open' | 'resolve'; outcome: TestResult['outcome']; status: number | null; error: string | null }[];
 }
 
 /** What became of one event (app/activity.ts builds these; reasons are src/core/reasons.ts names). */

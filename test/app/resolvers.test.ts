@@ -198,9 +198,11 @@ describe('secrets are write-only', () => {
       expect({ name, outcome: res.outcome }).toEqual({ name, outcome: 'delivered' });
       expectNoSecrets(res);
     }
-    const [toSlack, toPager, toHook] = t.http.sent;
+    // PagerDuty is an incident tool: its test opens a test incident and resolves it (two requests).
+    const [toSlack, toPager, toPagerResolve, toHook] = t.http.sent;
     expect(toSlack!.url).toBe(SLACK_URL);
-    expect(JSON.parse(toPager!.body!)).toMatchObject({ routing_key: PD_KEY });
+    expect(JSON.parse(toPager!.body!)).toMatchObject({ routing_key: PD_KEY, event_action: 'trigger' });
+    expect(JSON.parse(toPagerResolve!.body!)).toMatchObject({ routing_key: PD_KEY, event_action: 'resolve' });
     // The non-secret field of the same save did change.
     const settings = await ok(t, 'getSettings');
     expect(settings.channels.find((c: any) => c.name === 'pager').config).toEqual({ severity: 'warning' });
@@ -209,6 +211,35 @@ describe('secrets are write-only', () => {
     const h = toHook!.headers;
     const expected = new Webhook(WHSEC).sign(h['webhook-id']!, new Date(Number(h['webhook-timestamp']) * 1000), toHook!.body!);
     expect(h['webhook-signature']).toBe(expected);
+  });
+
+  test('a test alert to an incident tool opens a labelled low-severity test incident and resolves it, showing both steps', async () => {
+    await ok(t, 'saveChannel', { channel: pagerduty() });
+    t.http.sent.length = 0;
+    const res = await ok(t, 'testChannel', { name: 'pager' });
+    expect(res.outcome).toBe('delivered');
+    expect(res.steps).toEqual([
+      { step: 'open', outcome: 'delivered', status: 200, error: null },
+      { step: 'resolve', outcome: 'delivered', status: 200, error: null },
+    ]);
+    const [open, resolve] = t.http.sent.map((r) => JSON.parse(r.body!));
+    expect(open).toMatchObject({ event_action: 'trigger', payload: { severity: 'info' } });
+    expect(open.payload.summary).toMatch(/test/i);
+    expect(resolve).toMatchObject({ event_action: 'resolve', dedup_key: open.dedup_key });
+    // A second test is a different incident.
+    t.clock.advance(1000);
+    await ok(t, 'testChannel', { name: 'pager' });
+    expect(JSON.parse(t.http.sent[2]!.body!).dedup_key).not.toBe(open.dedup_key);
+  });
+
+  test('a test incident that cannot be resolved is reported as such', async () => {
+    await ok(t, 'saveChannel', { channel: pagerduty() });
+    let n = 0;
+    t.http.respond = () => (n++ === 0 ? { status: 202, headers: {}, body: '{"status":"success"}' } : { status: 400, headers: {}, body: '{"status":"invalid event","message":"Event object is invalid"}' });
+    const res = await ok(t, 'testChannel', { name: 'pager' });
+    expect(res.outcome).toBe('failed');
+    expect(res.error).toMatch(/opened but resolving it failed/);
+    expect(res.steps.map((s: { step: string; outcome: string }) => [s.step, s.outcome])).toEqual([['open', 'delivered'], ['resolve', 'failed']]);
   });
 
   test('renaming a channel keeps its secret and updates the rules that use it', async () => {

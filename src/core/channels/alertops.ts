@@ -63,6 +63,7 @@ function commitStatus(alert: Alert, action: 'open' | 'resolve', key: string, url
 
 export const alertops: Channel<AlertOpsConfig> = {
   type: 'alertops',
+  opensIncidents: true,
   label: 'AlertOps',
   secretFields: ['url'],
   fields: [

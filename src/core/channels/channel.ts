@@ -35,6 +35,8 @@ export interface Channel<TConfig = Record<string, unknown>> {
   readonly type: ChannelType;
   /** Human name for the settings page. */
   readonly label: string;
+  /** An incident tool: a failure opens an incident and the fix resolves it ("Send test alert" then opens and resolves a test incident). */
+  readonly opensIncidents?: boolean;
   /** Config fields that carry credentials: stored apart, masked in the UI, redacted in logs. */
   readonly secretFields: readonly string[];
   /** Validates config on save (not on send). Field paths are relative to the channel object. */

@@ -22,6 +22,7 @@ const base = (config: JsmOpsConfig): string => stripTrailingSlash(config.url ?? 
 
 export const jsmOps: Channel<JsmOpsConfig> = {
   type: 'jsm-ops',
+  opensIncidents: true,
   label: 'Jira Service Management (Operations)',
   secretFields: ['apiKey'],
   fields: [

@@ -19,6 +19,7 @@ const base = (config: OpsgenieConfig): string => stripTrailingSlash(config.url ?
 
 export const opsgenie: Channel<OpsgenieConfig> = {
   type: 'opsgenie',
+  opensIncidents: true,
   label: 'Opsgenie',
   secretFields: ['apiKey'],
   fields: [

@@ -31,6 +31,7 @@ const endpoint = (config: PagerDutyConfig): string => config.url ?? PAGERDUTY_EV
 
 export const pagerduty: Channel<PagerDutyConfig> = {
   type: 'pagerduty',
+  opensIncidents: true,
   label: 'PagerDuty',
   secretFields: ['routingKey'],
   fields: [

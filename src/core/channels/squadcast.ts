@@ -29,6 +29,7 @@ const LIMITS = { message: 255, description: 20_000, tag: 200, eventId: 255 };
 
 export const squadcast: Channel<SquadcastConfig> = {
   type: 'squadcast',
+  opensIncidents: true,
   label: 'Squadcast',
   secretFields: ['url'],
   fields: [
