@@ -5,7 +5,7 @@
 import { execFileSync, execSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { startRuntime } from '../src/adapters/local/runtime';
@@ -25,8 +25,23 @@ export interface BackendColdStart {
 export interface UiColdStart {
   uiBundleGzipBytes: number;
   uiBundleFiles: number;
-  /** Gzip bytes of the scripts and styles the page actually loaded on first visit. */
+  /**
+   * Gzip bytes of the JavaScript and CSS a first visit must fetch before anything lazy: what
+   * index.html references (module script, modulepreloads, stylesheets) and, transitively, the static
+   * imports of those scripts. Lazy chunks (dynamic import()) are not counted. Read from the build,
+   * so it needs no browser.
+   */
+  uiFirstVisitGzipBytes: number;
+  /** The files counted in uiFirstVisitGzipBytes, relative to the build folder. */
+  uiFirstVisitFiles: string[];
+  /** Same value as uiFirstVisitGzipBytes; the name bench/run.ts reads. */
   uiInitialGzipBytes: number | null;
+  /**
+   * Gzip bytes of the scripts and styles Chromium had fetched by the time the first heading was
+   * painted (first counted run): the first-visit files plus whatever lazy chunks (theme, sections)
+   * had arrived by then. What uiInitialGzipBytes used to report.
+   */
+  uiLoadedByFirstPaintGzipBytes: number | null;
   uiFirstRenderMs: number | null;
   uiFirstRenderRunsMs: number[];
   uiError?: string;
@@ -61,8 +76,47 @@ export async function measureBackend(runs = 5): Promise<BackendColdStart> {
 
 const gzipBytes = (file: string): number => gzipSync(readFileSync(file), { level: 9 }).length;
 
-function uiAssets(): string[] {
-  const assets = join(UI_BUILD, 'assets');
+/**
+ * The relative specifiers of a built ES module's static imports and re-exports (`import … from "./x.js"`,
+ * `import "./x.js"`, `export … from "./x.js"`), not its dynamic `import("./x.js")` calls. Matches
+ * Vite/Rolldown output, minified or not; a statement must start the file or follow `;`, `}` or a
+ * line break, so the word inside identifiers or strings does not count.
+ */
+export function staticImports(code: string): string[] {
+  const out: string[] = [];
+  const re = /(?:^|[;}\n])\s*(?:import|export)\s*(?:[\w$]+\s*,?\s*)?(?:\*\s*as\s+[\w$]+|\*|\{[^{}]*\})?\s*(?:from\s*)?(["'])([^"'\n]+)\1/g;
+  for (const m of code.matchAll(re)) out.push(m[2]!);
+  return out;
+}
+
+/** Files of the build a first visit fetches before anything lazy (see UiColdStart.uiFirstVisitGzipBytes). */
+export function firstVisitFiles(buildDir: string = UI_BUILD): string[] {
+  const html = readFileSync(join(buildDir, 'index.html'), 'utf8');
+  const queue: string[] = [];
+  for (const m of html.matchAll(/<(script|link)\b([^>]*)>/gi)) {
+    const tag = m[1]!.toLowerCase();
+    const attrs = m[2]!;
+    const url = /\b(?:src|href)\s*=\s*["']([^"']+)["']/i.exec(attrs)?.[1];
+    // Only the build's own files: not data: URLs (the favicon) nor other hosts.
+    if (!url || /^(?:[a-z][a-z0-9+.-]*:|\/\/)/i.test(url)) continue;
+    const wanted = tag === 'script' || /\brel\s*=\s*["']?(?:modulepreload|stylesheet)\b/i.test(attrs);
+    if (wanted) queue.push(resolve(buildDir, url.split(/[?#]/)[0]!));
+  }
+  const seen = new Set<string>();
+  while (queue.length > 0) {
+    const file = queue.shift()!;
+    if (seen.has(file) || !existsSync(file)) continue;
+    seen.add(file);
+    if (extname(file) !== '.js') continue;
+    for (const spec of staticImports(readFileSync(file, 'utf8'))) {
+      if (spec.startsWith('./') || spec.startsWith('../')) queue.push(resolve(dirname(file), spec));
+    }
+  }
+  return [...seen].filter((f) => ['.js', '.css'].includes(extname(f)));
+}
+
+function uiAssets(uiBuild: string): string[] {
+  const assets = join(uiBuild, 'assets');
   if (!existsSync(assets)) return [];
   return readdirSync(assets)
     .filter((f) => ['.js', '.css'].includes(extname(f)))
@@ -85,15 +139,24 @@ const FIRST_HEADING_PROBE = `(() => {
   observer.observe(document, { childList: true, subtree: true, characterData: true });
 })();`;
 
-/** Gzip size of the built settings page, and time to its heading in Chromium against the local runtime. */
-export async function measureUi(runs = 3): Promise<UiColdStart> {
-  if (!existsSync(join(UI_BUILD, 'index.html'))) execSync('node scripts/setup-ui.js', { cwd: REPO_ROOT, stdio: 'inherit' });
-  const files = uiAssets();
-  const sizes = new Map(files.map((f) => [f.slice(UI_BUILD.length).replace(/\\/g, '/'), gzipBytes(f)]));
+/**
+ * Gzip size of the built settings page, and time to its heading in Chromium against the local runtime.
+ * `uiBuild` is static/settings/build unless another build is to be compared (served as the runtime's uiDir).
+ */
+export async function measureUi(runs = 3, uiBuild: string = UI_BUILD): Promise<UiColdStart> {
+  if (!existsSync(join(uiBuild, 'index.html'))) execSync('node scripts/setup-ui.js', { cwd: REPO_ROOT, stdio: 'inherit' });
+  const files = uiAssets(uiBuild);
+  const rel = (f: string) => f.slice(uiBuild.length).replace(/\\/g, '/');
+  const sizes = new Map(files.map((f) => [rel(f), gzipBytes(f)]));
+  const firstVisit = firstVisitFiles(uiBuild).map(rel);
+  const uiFirstVisitGzipBytes = firstVisit.reduce((sum, p) => sum + (sizes.get(p) ?? gzipBytes(join(uiBuild, p))), 0);
   const result: UiColdStart = {
     uiBundleGzipBytes: [...sizes.values()].reduce((a, b) => a + b, 0),
     uiBundleFiles: files.length,
-    uiInitialGzipBytes: null,
+    uiFirstVisitGzipBytes,
+    uiFirstVisitFiles: firstVisit,
+    uiInitialGzipBytes: uiFirstVisitGzipBytes,
+    uiLoadedByFirstPaintGzipBytes: null,
     uiFirstRenderMs: null,
     uiFirstRenderRunsMs: [],
   };
@@ -107,7 +170,7 @@ export async function measureUi(runs = 3): Promise<UiColdStart> {
     }
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'build-alerts-bench-ui-'));
-  const runtime = await startRuntime({ host: '127.0.0.1', port: 0, dataDir, log: silentLog });
+  const runtime = await startRuntime({ host: '127.0.0.1', port: 0, dataDir, log: silentLog, uiDir: uiBuild });
   // Loaded lazily: playwright-core is a dev dependency and only this step needs it.
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
@@ -130,7 +193,7 @@ export async function measureUi(runs = 3): Promise<UiColdStart> {
       const paintAt = await page.evaluate(() => (window as unknown as { __h1PaintAt: number }).__h1PaintAt);
       // Run 0 warms the server and the browser process; it is not counted.
       if (i > 0) result.uiFirstRenderRunsMs.push(paintAt);
-      if (i === 1) result.uiInitialGzipBytes = [...loaded].reduce((sum, p) => sum + (sizes.get(p) ?? 0), 0);
+      if (i === 1) result.uiLoadedByFirstPaintGzipBytes = [...loaded].reduce((sum, p) => sum + (sizes.get(p) ?? 0), 0);
       await context.close();
     }
     result.uiFirstRenderMs = median(result.uiFirstRenderRunsMs);

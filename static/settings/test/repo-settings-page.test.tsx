@@ -48,7 +48,7 @@ describe('repository settings page', () => {
     useBackend(aRepoBackend(aSettingsView(), { saveChannel: () => ok(saved) }));
     const user = renderPage();
     await user.click(await screen.findByRole('button', { name: 'Add a channel' }));
-    await user.type(screen.getByLabelText(/^Name/), 'hooks');
+    await user.type(await screen.findByLabelText(/^Name/), 'hooks');
     await chooseOption(user, 'Type *', 'Webhook');
     await user.type(screen.getByLabelText(/^URL/), 'https://example.com/hook1');
     await user.click(screen.getByRole('button', { name: 'Add channel' }));
@@ -66,7 +66,7 @@ describe('repository settings page', () => {
     useBackend(aRepoBackend(aSettingsView({ channels: [channel] }), { saveChannel: (req) => ok({ ...channel, config: { mention: String(req.channel.mention) } }) }));
     const user = renderPage();
     await user.click(await screen.findByRole('button', { name: 'Edit team-builds' }));
-    const form = screen.getByRole('form', { name: 'Edit channel team-builds' });
+    const form = await screen.findByRole('form', { name: 'Edit channel team-builds' });
     const url = within(form).getByLabelText(/^Webhook URL/);
     expect(url).toHaveValue('');
     expect(url).toHaveAttribute('type', 'password');
@@ -85,7 +85,7 @@ describe('repository settings page', () => {
     useBackend(aRepoBackend(aSettingsView()));
     const user = renderPage();
     await user.click(await screen.findByRole('button', { name: 'Add a channel' }));
-    await user.click(screen.getByRole('button', { name: 'Add channel' }));
+    await user.click(await screen.findByRole('button', { name: 'Add channel' }));
     expect(screen.getByTestId('channel-form-name-error')).toHaveTextContent('Give the channel a name.');
     expect(screen.getByTestId('channel-form-type-error')).toHaveTextContent('Choose where alerts go.');
     expect(callsTo('saveChannel')).toHaveLength(0);
@@ -102,7 +102,7 @@ describe('repository settings page', () => {
     );
     const user = renderPage();
     await user.click(await screen.findByRole('button', { name: 'Add a channel' }));
-    await user.type(screen.getByLabelText(/^Name/), 'hooks');
+    await user.type(await screen.findByLabelText(/^Name/), 'hooks');
     await user.type(screen.getByLabelText(/^URL/), 'https://example.org/x');
     await user.click(screen.getByRole('button', { name: 'Add channel' }));
     const error = await screen.findByTestId('channel-form-field-url-error');
@@ -122,7 +122,7 @@ describe('repository settings page', () => {
     );
     const user = renderPage();
     await user.click(await screen.findByRole('button', { name: 'Add a rule' }));
-    const form = screen.getByRole('form', { name: 'Add a rule' });
+    const form = await screen.findByRole('form', { name: 'Add a rule' });
     expect(within(form).getByLabelText('Build failed')).toBeChecked();
     expect(within(form).getByLabelText('Build fixed')).toBeChecked();
     expect(within(form).getByLabelText('Push')).not.toBeChecked();
@@ -154,7 +154,7 @@ describe('repository settings page', () => {
     );
     const user = renderPage();
     await user.click(await screen.findByRole('button', { name: 'Add a rule' }));
-    await user.click(screen.getByRole('button', { name: 'Add rule' }));
+    await user.click(await screen.findByRole('button', { name: 'Add rule' }));
     expect(await screen.findByTestId('rule-form-branches-error')).toHaveTextContent('Unbalanced glob');
   });
 

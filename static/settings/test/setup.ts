@@ -8,6 +8,14 @@ expect.extend(toHaveNoViolations);
 // local shim does in a browser.
 installBridge();
 
+// The page's lazy chunks (forms, the sections below Rules) are plain modules under Jest, evaluated
+// synchronously on first import(). Evaluate them once up front, as the page's static imports were
+// before the split, so a test's first use does not spend its findBy timeout blocked on Atlaskit
+// Select and DynamicTable loading. The components still go through React.lazy and Suspense.
+beforeAll(async () => {
+  await Promise.all([import('../src/components/more-sections'), import('../src/components/channel-form'), import('../src/components/rule-form')]);
+});
+
 // Atlaskit components ask a feature-gate client that only Atlassian's own products initialise; it
 // warns once and falls back to defaults. That one warning is expected here.
 const realWarn = console.warn;

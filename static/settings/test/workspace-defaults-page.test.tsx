@@ -33,7 +33,7 @@ describe('workspace defaults page', () => {
     const user = userEvent.setup();
     render(<App />);
     await user.click(await screen.findByRole('button', { name: 'Add a channel' }));
-    await user.type(screen.getByLabelText(/^Name/), 'org-alerts');
+    await user.type(await screen.findByLabelText(/^Name/), 'org-alerts');
     await user.type(screen.getByLabelText(/^Webhook URL/), 'https://hooks.slack.com/services/T/B/X');
     await user.click(screen.getByRole('button', { name: 'Add channel' }));
     expect(callsTo('saveWorkspaceChannel')).toEqual([

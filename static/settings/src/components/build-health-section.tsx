@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
-import Button from '@atlaskit/button/new';
-import Lozenge from '@atlaskit/lozenge';
+import Button from '@atlaskit/button/default/button';
 import Spinner from '@atlaskit/spinner';
 import { token } from '@atlaskit/tokens';
+import Lozenge from './lozenge';
 import type { BuildHealthCell, BuildHealthRow, ResolverResponse } from '../api';
 import { formatSince, formatTime } from '../lib/format';
 import { ErrorBanner, Section, subtleText } from './ui';

@@ -1,12 +1,13 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
-import Button from '@atlaskit/button/new';
+import Button from '@atlaskit/button/default/button';
 import Select from '@atlaskit/select';
 import Textfield from '@atlaskit/textfield';
 import { token } from '@atlaskit/tokens';
 import type { ChannelInput, ChannelTypeDto, ChannelTypeInfo, ChannelView, ResolverResponse } from '../api';
 import { fieldErrorsOf } from '../api';
 import { fieldMessages, type FieldMessages } from '../lib/field-errors';
-import { Card, describedBy, ErrorBanner, FieldRow, formActions } from './ui';
+import { describedBy, FieldRow } from './field';
+import { Card, ErrorBanner, formActions } from './ui';
 
 interface Props {
   idPrefix: string;

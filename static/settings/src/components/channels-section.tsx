@@ -1,11 +1,11 @@
-import { useState } from 'react';
-import Button from '@atlaskit/button/new';
-import Lozenge from '@atlaskit/lozenge';
-import SectionMessage from '@atlaskit/section-message';
+import { useEffect, useState } from 'react';
+import Button from '@atlaskit/button/default/button';
 import { token } from '@atlaskit/tokens';
+import Lozenge from './lozenge';
+import SectionMessage from './section-message';
 import type { ChannelInput, ChannelTypeInfo, ChannelView, ResolverResponse, TestResult } from '../api';
 import { formatLatency, formatTime } from '../lib/format';
-import { ChannelForm } from './channel-form';
+import { LazyBoundary, preloadable, whenIdle } from '../lib/lazy';
 import { ConfirmDialog } from './confirm-dialog';
 import { outcomeAppearance } from './outcome';
 import { ErrorBanner, mono, Section, subtleText } from './ui';
@@ -27,6 +27,9 @@ interface Props {
   emptyHint?: string;
 }
 
+/** The channel editor (with Atlaskit Select) loads on first use, or when the page is idle. */
+const ChannelForm = preloadable(() => import('./channel-form').then((m) => m.ChannelForm));
+
 type Editing = { mode: 'add' } | { mode: 'edit'; channel: ChannelView } | null;
 
 export function ChannelsSection(props: Props) {
@@ -37,6 +40,8 @@ export function ChannelsSection(props: Props) {
   const [rowErrors, setRowErrors] = useState<string[]>([]);
   const own = channels.filter((c) => !c.inherited);
   const typeLabel = (t: string) => types.find((x) => x.type === t)?.label ?? t;
+
+  useEffect(() => whenIdle(() => void ChannelForm.preload()), []);
 
   function replace(saved: ChannelView, previousName?: string) {
     const key = previousName ?? saved.name;
@@ -79,18 +84,20 @@ export function ChannelsSection(props: Props) {
         </SectionMessage>
       ) : null}
       {editing ? (
-        <ChannelForm
-          idPrefix="channel-form"
-          types={types}
-          existing={editing.mode === 'edit' ? editing.channel : null}
-          otherNames={own.filter((c) => editing.mode === 'add' || c.name !== editing.channel.name).map((c) => c.name)}
-          onSubmit={(input, previousName) => ops.save(input, previousName)}
-          onDone={(saved) => {
-            replace(saved, editing.mode === 'edit' ? editing.channel.name : undefined);
-            setEditing(null);
-          }}
-          onCancel={() => setEditing(null)}
-        />
+        <LazyBoundary label="Loading the channel form">
+          <ChannelForm
+            idPrefix="channel-form"
+            types={types}
+            existing={editing.mode === 'edit' ? editing.channel : null}
+            otherNames={own.filter((c) => editing.mode === 'add' || c.name !== editing.channel.name).map((c) => c.name)}
+            onSubmit={(input, previousName) => ops.save(input, previousName)}
+            onDone={(saved) => {
+              replace(saved, editing.mode === 'edit' ? editing.channel.name : undefined);
+              setEditing(null);
+            }}
+            onCancel={() => setEditing(null)}
+          />
+        </LazyBoundary>
       ) : null}
       <ErrorBanner title="Something went wrong" messages={rowErrors} />
       {channels.length > 0 ? (

@@ -1,14 +1,13 @@
 import { useCallback, useEffect, useState } from 'react';
-import Button from '@atlaskit/button/new';
+import Button from '@atlaskit/button/default/button';
 import DynamicTable from '@atlaskit/dynamic-table';
-import Lozenge from '@atlaskit/lozenge';
 import { token } from '@atlaskit/tokens';
+import Lozenge from './lozenge';
 import type { DeliveryLogEntry, ResolverResponse } from '../api';
 import { formatLatency, formatTime } from '../lib/format';
+import { DELIVERY_LOG_PAGE } from '../lib/paging';
 import { outcomeAppearance } from './outcome';
 import { ErrorBanner, Section, subtleText } from './ui';
-
-const PAGE = 25;
 
 interface Props {
   load(cursor?: string): Promise<ResolverResponse<{ entries: DeliveryLogEntry[]; nextCursor: string | null }>>;
@@ -159,4 +158,4 @@ export function DeliveryLogSection(props: Props) {
   );
 }
 
-export { PAGE as DELIVERY_LOG_PAGE };
+export { DELIVERY_LOG_PAGE };

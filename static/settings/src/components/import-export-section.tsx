@@ -1,11 +1,12 @@
 import { useState, type ChangeEvent } from 'react';
-import Button from '@atlaskit/button/new';
-import SectionMessage from '@atlaskit/section-message';
+import Button from '@atlaskit/button/default/button';
 import TextArea from '@atlaskit/textarea';
 import { token } from '@atlaskit/tokens';
+import SectionMessage from './section-message';
 import type { FieldErrorDto, ResolverResponse, SettingsView } from '../api';
 import { fieldErrorsOf } from '../api';
-import { FieldRow, Section, subtleText } from './ui';
+import { FieldRow } from './field';
+import { Section, subtleText } from './ui';
 
 interface Props {
   exportRules(): Promise<ResolverResponse<{ yaml: string }>>;

@@ -1,6 +1,5 @@
 import type { DeliveryLogEntry } from '../api';
-
-type Appearance = 'success' | 'inprogress' | 'removed' | 'moved' | 'default' | 'new';
+import type { LozengeAppearance as Appearance } from './lozenge';
 
 export function outcomeAppearance(outcome: DeliveryLogEntry['outcome']): Appearance {
   switch (outcome) {

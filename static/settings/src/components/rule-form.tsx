@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
-import Button from '@atlaskit/button/new';
+import Button from '@atlaskit/button/default/button';
 import { Checkbox } from '@atlaskit/checkbox';
 import { ErrorMessage, Fieldset, Legend } from '@atlaskit/form';
 import Select from '@atlaskit/select';
@@ -8,6 +8,7 @@ import { token } from '@atlaskit/tokens';
 import type { FieldErrorDto, ResolverResponse, RuleDto, RuleEventDto } from '../api';
 import { RULE_EVENT_NAMES } from '../api';
 import { fieldMessages, type FieldMessages } from '../lib/field-errors';
+import { EVENT_LABELS } from '../lib/events';
 import { useDebounced } from '../lib/use-debounced';
 import {
   durationProblem,
@@ -18,22 +19,10 @@ import {
   timezoneProblem,
   timezones,
 } from '../lib/validate';
-import { Card, describedBy, ErrorBanner, FieldRow, formActions, subtleText } from './ui';
+import { describedBy, FieldRow } from './field';
+import { Card, ErrorBanner, formActions, subtleText } from './ui';
 
-export const EVENT_LABELS: Record<RuleEventDto, string> = {
-  failed: 'Build failed',
-  'still-failing': 'Still failing (reminders)',
-  fixed: 'Build fixed',
-  stopped: 'Build stopped',
-  started: 'Build started',
-  'deployment-failed': 'Deployment failed',
-  'deployment-fixed': 'Deployment fixed',
-  push: 'Push',
-  tag: 'Tag created',
-  'pr-opened': 'Pull request opened',
-  'pr-merged': 'Pull request merged',
-  'pr-declined': 'Pull request declined',
-};
+export { EVENT_LABELS };
 
 export type PreviewFn = (
   branches: string[],

@@ -1,14 +1,16 @@
 import { useEffect, useRef, useState } from 'react';
-import Button from '@atlaskit/button/new';
-import Lozenge from '@atlaskit/lozenge';
-import SectionMessage from '@atlaskit/section-message';
+import Button from '@atlaskit/button/default/button';
 import Toggle from '@atlaskit/toggle';
 import { token } from '@atlaskit/tokens';
+import Lozenge from './lozenge';
+import SectionMessage from './section-message';
 import type { ResolverResponse, RuleDto } from '../api';
 import { fieldErrorsOf } from '../api';
 import { listLevelErrors } from '../lib/field-errors';
 import { ConfirmDialog } from './confirm-dialog';
-import { EVENT_LABELS, RuleForm, type PreviewFn, type RuleSubmitResult } from './rule-form';
+import { EVENT_LABELS } from '../lib/events';
+import { LazyBoundary, preloadable, whenIdle } from '../lib/lazy';
+import type { PreviewFn, RuleSubmitResult } from './rule-form';
 import { ErrorBanner, Section, subtleText } from './ui';
 
 interface Props {
@@ -24,6 +26,9 @@ interface Props {
 
 type Editing = { mode: 'add' } | { mode: 'edit'; index: number } | null;
 
+/** The rule editor is only needed once someone adds or edits a rule: its own chunk, fetched when the page is idle. */
+const RuleForm = preloadable(() => import('./rule-form').then((m) => m.RuleForm));
+
 export function newRuleTemplate(channelNames: readonly string[], taken: readonly string[]): RuleDto {
   let name = 'Build failures and fixes';
   for (let i = 2; taken.includes(name); i++) name = `Build failures and fixes ${i}`;
@@ -38,6 +43,8 @@ export function RulesSection(props: Props) {
   const [confirm, setConfirm] = useState<number | null>(null);
   const [focusAfter, setFocusAfter] = useState<string | null>(null);
   const listRef = useRef<HTMLUListElement>(null);
+
+  useEffect(() => whenIdle(() => void RuleForm.preload()), []);
 
   // After a reorder the moved row's button gets focus back, so keyboard users can keep moving it
   // (moving a DOM node drops its focus). At the top or bottom edge, its other arrow takes focus.
@@ -132,15 +139,17 @@ export function RulesSection(props: Props) {
         </SectionMessage>
       ) : null}
       {editing ? (
-        <RuleForm
-          existing={editing.mode === 'edit' ? own[editing.index] ?? null : null}
-          initial={newRuleTemplate(props.channelNames, own.map((r) => r.name))}
-          otherNames={own.filter((_, i) => editing.mode === 'add' || i !== editing.index).map((r) => r.name)}
-          channelNames={props.channelNames}
-          preview={props.preview}
-          onSubmit={submitRule}
-          onCancel={() => setEditing(null)}
-        />
+        <LazyBoundary label="Loading the rule form">
+          <RuleForm
+            existing={editing.mode === 'edit' ? own[editing.index] ?? null : null}
+            initial={newRuleTemplate(props.channelNames, own.map((r) => r.name))}
+            otherNames={own.filter((_, i) => editing.mode === 'add' || i !== editing.index).map((r) => r.name)}
+            channelNames={props.channelNames}
+            preview={props.preview}
+            onSubmit={submitRule}
+            onCancel={() => setEditing(null)}
+          />
+        </LazyBoundary>
       ) : null}
       <ErrorBanner title="Rules not saved" messages={problems} />
       {own.length > 0 ? (

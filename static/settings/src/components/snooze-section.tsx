@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import Button from '@atlaskit/button/new';
+import Button from '@atlaskit/button/default/button';
 import Select from '@atlaskit/select';
 import Textfield from '@atlaskit/textfield';
 import { token } from '@atlaskit/tokens';
@@ -8,7 +8,8 @@ import { fieldErrorsOf } from '../api';
 import { fieldMessages, type FieldMessages } from '../lib/field-errors';
 import { formatTime } from '../lib/format';
 import { globProblem } from '../lib/validate';
-import { describedBy, ErrorBanner, FieldRow, Section, subtleText } from './ui';
+import { describedBy, FieldRow } from './field';
+import { ErrorBanner, Section, subtleText } from './ui';
 
 type Option = { label: string; value: string };
 

@@ -1,10 +1,11 @@
 import { useState, type FormEvent } from 'react';
-import Button from '@atlaskit/button/new';
-import Lozenge from '@atlaskit/lozenge';
+import Button from '@atlaskit/button/default/button';
 import Textfield from '@atlaskit/textfield';
 import { token } from '@atlaskit/tokens';
+import Lozenge from './lozenge';
 import type { ResolverResponse } from '../api';
-import { describedBy, ErrorBanner, FieldRow, Section, subtleText } from './ui';
+import { describedBy, FieldRow } from './field';
+import { ErrorBanner, Section, subtleText } from './ui';
 
 interface Props {
   webhookUrl: string | null;

@@ -1,22 +1,30 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import Button from '@atlaskit/button/new';
+import { startTransition, useCallback, useEffect, useMemo, useState } from 'react';
+import Button from '@atlaskit/button/default/button';
 import Heading from '@atlaskit/heading';
-import SectionMessage from '@atlaskit/section-message';
 import Spinner from '@atlaskit/spinner';
 import { token } from '@atlaskit/tokens';
+import SectionMessage from '../components/section-message';
 import type { ResolverError, SettingsView } from '../api';
 import { invoke } from '../api';
-import { BuildHealthSection } from '../components/build-health-section';
 import { ChannelsSection, type ChannelOps } from '../components/channels-section';
-import { DeliveryLogSection, DELIVERY_LOG_PAGE } from '../components/delivery-log-section';
-import { ImportExportSection } from '../components/import-export-section';
 import { RulesSection } from '../components/rules-section';
-import { SnoozeSection } from '../components/snooze-section';
 import { subtleText } from '../components/ui';
-import { WebhookSection } from '../components/webhook-section';
 import type { PreviewFn } from '../components/rule-form';
+import { LazyBoundary, preloadable } from '../lib/lazy';
+import { DELIVERY_LOG_PAGE } from '../lib/paging';
 
 const EMPTY = {} as Record<string, never>;
+
+// Sections below Channels and Rules: one lazy chunk (components/more-sections.ts), fetched while
+// getSettings is in flight so it is usually in by the time the top of the page has painted.
+const moreSections = () => import('../components/more-sections');
+const SnoozeSection = preloadable(() => moreSections().then((m) => m.SnoozeSection));
+const BuildHealthSection = preloadable(() => moreSections().then((m) => m.BuildHealthSection));
+const DeliveryLogSection = preloadable(() => moreSections().then((m) => m.DeliveryLogSection));
+const WebhookSection = preloadable(() => moreSections().then((m) => m.WebhookSection));
+const ImportExportSection = preloadable(() => moreSections().then((m) => m.ImportExportSection));
+const preloadMoreSections = () =>
+  Promise.all([SnoozeSection, BuildHealthSection, DeliveryLogSection, WebhookSection, ImportExportSection].map((c) => c.preload()));
 
 export function RepoSettingsPage() {
   const [view, setView] = useState<SettingsView | null>(null);
@@ -31,8 +39,17 @@ export function RepoSettingsPage() {
   }, []);
 
   useEffect(() => {
+    void preloadMoreSections();
     void load();
   }, [load]);
+
+  // The sections below Rules render in a transition once the top of the page has committed, so the
+  // heading's first paint does not wait for them: React yields to the browser while rendering them.
+  const [showMore, setShowMore] = useState(false);
+  const loaded = view !== null;
+  useEffect(() => {
+    if (loaded) startTransition(() => setShowMore(true));
+  }, [loaded]);
 
   const channelOps: ChannelOps = useMemo(
     () => ({
@@ -87,23 +104,25 @@ export function RepoSettingsPage() {
         onRules={(rules) => patch({ rules, usingDefaults: false })}
         preview={preview}
       />
-      <SnoozeSection
-        key={ownRuleNames.join('\u0000')}
-        snoozes={view.snoozes}
-        ruleNames={ownRuleNames}
-        snooze={(s) => invoke('snooze', s)}
-        unsnooze={(target) => invoke('unsnooze', { target })}
-        onSnoozes={(snoozes) => patch({ snoozes })}
-      />
-      <BuildHealthSection load={loadHealth} />
-      <DeliveryLogSection load={loadLog} redeliver={redeliver} refreshKey={logKey} />
-      <WebhookSection
-        webhookUrl={view.webhookUrl}
-        secretSet={view.inboundSecretSet}
-        setSecret={(secret) => invoke('setInboundSecret', { secret })}
-        onSecretSet={(inboundSecretSet) => patch({ inboundSecretSet })}
-      />
-      <ImportExportSection exportRules={() => invoke('exportRules', EMPTY)} importRules={(yaml) => invoke('importRules', { yaml })} onImported={setView} />
+      <LazyBoundary label="Loading more settings" minHeight={240} ready={showMore}>
+        <SnoozeSection
+          key={ownRuleNames.join('\u0000')}
+          snoozes={view.snoozes}
+          ruleNames={ownRuleNames}
+          snooze={(s) => invoke('snooze', s)}
+          unsnooze={(target) => invoke('unsnooze', { target })}
+          onSnoozes={(snoozes) => patch({ snoozes })}
+        />
+        <BuildHealthSection load={loadHealth} />
+        <DeliveryLogSection load={loadLog} redeliver={redeliver} refreshKey={logKey} />
+        <WebhookSection
+          webhookUrl={view.webhookUrl}
+          secretSet={view.inboundSecretSet}
+          setSecret={(secret) => invoke('setInboundSecret', { secret })}
+          onSecretSet={(inboundSecretSet) => patch({ inboundSecretSet })}
+        />
+        <ImportExportSection exportRules={() => invoke('exportRules', EMPTY)} importRules={(yaml) => invoke('importRules', { yaml })} onImported={setView} />
+      </LazyBoundary>
     </main>
   );
 }

@@ -1,0 +1,9 @@
+/**
+ * The repository page's sections below Channels and Rules, fetched as one chunk while the settings
+ * load (see pages/repo-settings-page.tsx), so the first paint only waits for the page's top.
+ */
+export { BuildHealthSection } from './build-health-section';
+export { DeliveryLogSection } from './delivery-log-section';
+export { ImportExportSection } from './import-export-section';
+export { SnoozeSection } from './snooze-section';
+export { WebhookSection } from './webhook-section';
