@@ -37,7 +37,8 @@ export function forgetConfigured(deps: AppDeps): void {
   caches.get(deps)?.clear();
 }
 
-export async function isConfigured(deps: AppDeps, event: RepoEvent): Promise<boolean> {
+/** `remember: false`: an unconfigured repository seen here is not recorded (unsigned webhooks leave no lasting records). */
+export async function isConfigured(deps: AppDeps, event: RepoEvent, options: { remember?: boolean } = {}): Promise<boolean> {
   const repo = repoKey(event.repository);
   if (!repo) return false;
   const now = deps.clock.now();
@@ -49,7 +50,7 @@ export async function isConfigured(deps: AppDeps, event: RepoEvent): Promise<boo
   const config = configKeys(repo, event.repository.fullName, event.workspace);
   const found = await deps.store.getMany<unknown>([...configKeyList(config), keys.repoIndex(repo)]);
   const configured = hasConfig(found, config);
-  if (!configured) {
+  if (!configured && options.remember !== false) {
     // First sight of a repository nobody configured yet: remember it, so the local settings page lists it.
     const record = mergeRepoRecord(found.get(keys.repoIndex(repo)) as RepoRecord | undefined, event, now);
     if (record) await deps.store.set(keys.repoIndex(repo), record);

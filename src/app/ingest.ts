@@ -2,7 +2,6 @@
  * Inbound side: Forge product events and Bitbucket webhooks become queued `event` jobs.
  * Nothing here calls a vendor; the trigger only normalizes, drops what no rule can use, and queues.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { normalize } from '../core/events';
 import type { Headers, RepoEvent } from '../core/events/repo-event';
 import { isIgnored } from '../core/events/repo-event';
@@ -10,6 +9,7 @@ import { keys, repoKey } from '../core/storage-keys';
 import type { QueueJob } from '../core/ports';
 import type { AppDeps, InboundRequest, InboundResponse, IngestResult } from './app-types';
 import { isConfigured } from './configured-repos';
+import { judgeInbound, replayKey } from './inbound-trust';
 import { pushJobs } from './queue-commit';
 
 /** Bitbucket caps webhook bodies well below this; anything larger is refused before parsing. */
@@ -47,18 +47,38 @@ function trimEvent(event: RepoEvent): RepoEvent {
   return { ...event, push: { ...event.push, changes: event.push.changes.slice(0, MAX_PUSH_CHANGES) } };
 }
 
-/** `configured`: the caller already knows the repository has rules (reconciliation lists exactly those). */
-export async function queueEvents(deps: AppDeps, events: RepoEvent[], options: { configured?: boolean } = {}): Promise<IngestResult> {
+/** Event times further ahead of the clock than this are clamped to the time of receipt. */
+export const MAX_FUTURE_SKEW_MS = 10 * 60 * 1000;
+
+/**
+ * One event dated in the future would make every later real result look older than it, and so
+ * stale: a build silenced for good. Times beyond MAX_FUTURE_SKEW_MS ahead become the receipt time.
+ */
+export function clampFutureTimes(event: RepoEvent, now: number): { event: RepoEvent; clamped: boolean } {
+  const at = event.occurredAt ? Date.parse(event.occurredAt) : NaN;
+  if (!Number.isFinite(at) || at - now <= MAX_FUTURE_SKEW_MS) return { event, clamped: false };
+  return { event: { ...event, occurredAt: new Date(now).toISOString() }, clamped: true };
+}
+
+/**
+ * `configured`: the caller already knows the repository has rules (reconciliation lists exactly those).
+ * `remember: false`: do not record repositories first seen here (unsigned webhooks leave no lasting records).
+ */
+export async function queueEvents(deps: AppDeps, events: RepoEvent[], options: { configured?: boolean; remember?: boolean } = {}): Promise<IngestResult> {
   const candidates = events.filter((e) => !e.selfGenerated && usefulForRules(e));
   if (candidates.length === 0) return { queued: 0, ignored: events.length ? 'no rule can use this event' : 'empty' };
   const useful: RepoEvent[] = [];
-  for (const event of candidates) if (options.configured || (await isConfigured(deps, event))) useful.push(event);
+  for (const event of candidates) {
+    if (options.configured || (await isConfigured(deps, event, { remember: options.remember !== false }))) useful.push(event);
+  }
   if (useful.length === 0) return { queued: 0, ignored: 'no rules or channels for this repository' };
-  const receivedAt = new Date(deps.clock.now()).toISOString();
-  const jobs: QueueJob[] = useful.map((event) => ({
-    body: { type: 'event', event: trimEvent(event), receivedAt },
-    concurrencyKey: eventConcurrencyKey(event),
-  }));
+  const now = deps.clock.now();
+  const receivedAt = new Date(now).toISOString();
+  const jobs: QueueJob[] = useful.map((raw) => {
+    const { event, clamped } = clampFutureTimes(raw, now);
+    if (clamped) deps.log.warn({ source: raw.source, kind: raw.kind, occurredAt: raw.occurredAt, receivedAt }, 'event dated in the future: its time was set to the time of receipt');
+    return { body: { type: 'event', event: trimEvent(event), receivedAt }, concurrencyKey: eventConcurrencyKey(event) };
+  });
   // An event still too large for one queue event (hostile field sizes) is dropped rather than failing the whole request.
   const { queued } = await pushJobs(deps, jobs);
   if (queued === 0) return { queued: 0, ignored: 'event too large to queue' };
@@ -83,15 +103,7 @@ const header = (headers: Headers, name: string): string | undefined => {
   return undefined;
 };
 
-/** `X-Hub-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>`, compared in constant time. */
-export function verifyHubSignature(rawBody: Buffer, secret: string, signatureHeader: string | undefined): boolean {
-  if (!signatureHeader) return false;
-  const match = /^sha256=([0-9a-fA-F]{64})$/.exec(signatureHeader.trim());
-  if (!match) return false;
-  const expected = createHmac('sha256', secret).update(rawBody).digest();
-  const given = Buffer.from(match[1]!, 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
+export { verifyHubSignature } from './inbound-trust';
 
 function jsonDepthExceeds(text: string, max: number): boolean {
   let depth = 0;
@@ -116,10 +128,8 @@ export async function ingestWebhook(deps: AppDeps, request: InboundRequest): Pro
   const { headers, rawBody } = request;
   if (rawBody.length > MAX_WEBHOOK_BYTES) return reply(413, { error: `body is ${rawBody.length} bytes; the limit is ${MAX_WEBHOOK_BYTES}` });
   const signature = header(headers, 'x-hub-signature');
-  const envSecret = deps.envWebhookSecret ?? null;
-  if (envSecret && !verifyHubSignature(rawBody, envSecret, signature)) {
-    return reply(401, { error: signature ? 'X-Hub-Signature does not match the body' : 'X-Hub-Signature is required' });
-  }
+  // With the environment secret set every webhook must be signed: refuse unsigned ones before reading them.
+  if (deps.envWebhookSecret && !signature) return reply(401, { error: 'X-Hub-Signature is required' });
   const eventKey = header(headers, 'x-event-key');
   if (!eventKey) return reply(400, { error: 'missing X-Event-Key header: not a Bitbucket webhook' });
 
@@ -139,27 +149,17 @@ export async function ingestWebhook(deps: AppDeps, request: InboundRequest): Pro
   const events = Array.isArray(outcome) ? outcome : [outcome];
   if (events.some((e) => e.kind === 'ping')) return reply(200, { ok: true, ping: true });
 
-  // A repository may have its own inbound secret (settings page); the env secret already applied above.
-  let signed = Boolean(envSecret);
-  if (!envSecret) {
-    const repo = events[0] ? repoKey(events[0].repository) : null;
-    const repoSecret = repo ? await deps.secrets.getSecret<string>(keys.inboundSecret(repo)) : undefined;
-    if (repoSecret) {
-      if (!verifyHubSignature(rawBody, repoSecret, signature)) {
-        return reply(401, { error: signature ? 'X-Hub-Signature does not match the body' : 'X-Hub-Signature is required' });
-      }
-      signed = true;
-    }
-  }
+  // The signature must come from the secret of what the payload names (inbound-trust.ts).
+  const trust = await judgeInbound(deps, events, rawBody, signature);
+  if (!trust.ok) return reply(trust.status, { error: trust.error });
 
-  // Replays of a signed request (same X-Request-UUID / X-Request-Id) are accepted once.
-  const requestId = header(headers, 'x-request-uuid') ?? header(headers, 'x-request-id');
-  if (signed && requestId) {
-    const replayKey = keys.seen('webhook', requestId);
-    if (await deps.store.get(replayKey)) return reply(200, { duplicate: true });
-    await deps.store.set(replayKey, 1, { ttlSeconds: REPLAY_WINDOW_SECONDS });
-  }
+  // A signed body is accepted once, whatever X-Request-UUID says (or whether it is there); the guard
+  // is written only once the events are queued, so Bitbucket's retry after a failed queue write is not lost.
+  const replay = trust.signed ? replayKey(rawBody) : null;
+  if (replay && (await deps.store.get(replay))) return reply(200, { duplicate: true });
 
-  const result = await queueEvents(deps, events);
+  // Unsigned traffic leaves no lasting records (no repository records for what it names).
+  const result = await queueEvents(deps, events, { remember: trust.signed });
+  if (replay && result.queued > 0) await deps.store.set(replay, 1, { ttlSeconds: REPLAY_WINDOW_SECONDS });
   return result.queued === 0 ? reply(202, { ignored: true, reason: result.ignored ?? 'nothing to do' }) : reply(202, { queued: result.queued });
 }

@@ -22,6 +22,7 @@ import { workspaceScope } from './effective-rules';
 import { deliveryQueueJob, type RepoRecord } from './evaluate';
 import { pushJobs } from './queue-commit';
 import { listActivity } from './activity';
+import { INBOUND_SECRET_FLAG } from './inbound-trust';
 import type { ChannelHealth, RepoConfig, Snooze, StoredChannel } from './repo-config';
 
 type Handler = (deps: AppDeps, scope: Scope, payload: any) => Promise<unknown>;
@@ -261,19 +262,26 @@ const repoHandlers: Record<string, Handler> = {
     unwrap(await importRulesText(deps, scope.target, str(p?.yaml, 'yaml')));
     return settingsView(deps, scope);
   },
-  setInboundSecret: async (deps, scope, p) => {
-    const secret = p?.secret;
-    if (secret === null || secret === '') {
-      await deps.secrets.deleteSecret(keys.inboundSecret(scope.repo!));
-      return { inboundSecretSet: Boolean(deps.envWebhookSecret) };
-    }
-    if (typeof secret !== 'string' || secret.length < 16 || secret.length > 200) {
-      fail({ code: 'invalid', message: 'the secret must be 16-200 characters', fields: [{ path: 'secret', message: '16-200 characters' }] });
-    }
-    await deps.secrets.setSecret(keys.inboundSecret(scope.repo!), secret);
-    return { inboundSecretSet: true };
-  },
+  setInboundSecret: async (deps, scope, p) => setInbound(deps, scope.repo!, p?.secret),
 };
+
+/**
+ * Sets or clears an inbound webhook secret (a repository's, or `ws-<workspace>` for a workspace's).
+ * Setting one also raises the flag that makes unsigned webhooks of unconfigured repositories refused
+ * (inbound-trust.ts); the flag stays once raised: secrets cannot be listed to know the last went.
+ */
+async function setInbound(deps: AppDeps, scopeKey: string, secret: unknown): Promise<{ inboundSecretSet: boolean }> {
+  if (secret === null || secret === '') {
+    await deps.secrets.deleteSecret(keys.inboundSecret(scopeKey));
+    return { inboundSecretSet: Boolean(deps.envWebhookSecret) };
+  }
+  if (typeof secret !== 'string' || secret.length < 16 || secret.length > 200) {
+    fail({ code: 'invalid', message: 'the secret must be 16-200 characters', fields: [{ path: 'secret', message: '16-200 characters' }] });
+  }
+  await deps.secrets.setSecret(keys.inboundSecret(scopeKey), secret);
+  await deps.store.set(INBOUND_SECRET_FLAG, true);
+  return { inboundSecretSet: true };
+}
 
 export function exportYaml(config: RepoConfig | undefined, scope: { target: ConfigTarget }): string {
   const repository = scope.target.repository.uuid ?? scope.target.repository.fullName ?? undefined;
@@ -300,6 +308,7 @@ const workspaceHandlers: Record<string, Handler> = {
   },
   saveWorkspaceDefaults: async (deps, scope, p) => ({ rules: unwrap(await replaceRules(deps, scope.target, p?.rules)) }),
   saveWorkspaceChannel: async (deps, scope, p) => channelView(unwrap(await upsertChannel(deps, scope.target, p?.channel, p?.previousName)), undefined, false),
+  setWorkspaceInboundSecret: async (deps, scope, p) => setInbound(deps, scope.target.secretScope, p?.secret),
   deleteWorkspaceChannel: async (deps, scope, p) => {
     unwrap(await removeChannel(deps, scope.target, str(p?.name, 'name')));
     return { deleted: true };

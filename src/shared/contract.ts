@@ -182,6 +182,8 @@ export interface ResolverMap {
   saveWorkspaceDefaults: [{ rules: RuleDto[] }, { rules: RuleDto[] }];
   saveWorkspaceChannel: [{ channel: ChannelInput; previousName?: string }, ChannelView];
   deleteWorkspaceChannel: [{ name: string }, { deleted: true }];
+  /** A workspace's inbound webhook secret: signs webhooks of every repository in it. */
+  setWorkspaceInboundSecret: [{ secret: string | null }, { inboundSecretSet: boolean }];
 }
 
 export type ResolverName = keyof ResolverMap;
@@ -192,12 +194,12 @@ export const RESOLVER_NAMES = [
   'getSettings', 'saveChannel', 'deleteChannel', 'setChannelEnabled', 'testChannel', 'saveRules',
   'previewBranches', 'getDeliveryLog', 'redeliver', 'getBuildHealth', 'getActivity', 'snooze', 'unsnooze',
   'exportRules', 'importRules', 'setInboundSecret', 'getWorkspaceDefaults', 'saveWorkspaceDefaults',
-  'saveWorkspaceChannel', 'deleteWorkspaceChannel',
+  'saveWorkspaceChannel', 'deleteWorkspaceChannel', 'setWorkspaceInboundSecret',
 ] as const satisfies readonly ResolverName[];
 
 /** Workspace-level resolvers check workspace admin rights; the rest check repository admin rights. */
 export const WORKSPACE_RESOLVERS: readonly ResolverName[] = [
-  'getWorkspaceDefaults', 'saveWorkspaceDefaults', 'saveWorkspaceChannel', 'deleteWorkspaceChannel',
+  'getWorkspaceDefaults', 'saveWorkspaceDefaults', 'saveWorkspaceChannel', 'deleteWorkspaceChannel', 'setWorkspaceInboundSecret',
 ];
 
 /**

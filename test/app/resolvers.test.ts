@@ -74,6 +74,7 @@ async function mutatingPayloads(t: TestApp): Promise<Record<ResolverName, unknow
     saveRules: { rules: [] },
     previewBranches: { branches: ['**'] },
     getActivity: { limit: 10 },
+    setWorkspaceInboundSecret: { secret: 'a-workspace-secret-of-enough-length' },
     getDeliveryLog: {},
     redeliver: { id: log.entries[0].id },
     getBuildHealth: {},

@@ -1,6 +1,6 @@
 /** Each delivery stage, on plain objects: what it lets through and what it decides instead, with its reason. */
 import {
-  decideBeforeSend, dropRedelivery, holdForQuietHours, respectBreaker, retryPolicyOf, settledDelivered, settledWithoutDelivery,
+  decideBeforeSend, dropRedelivery, holdForQuietHours, memoFor, nextMemo, respectBreaker, retryPolicyOf, settledDelivered, settledWithoutDelivery,
   skipDisabledChannel, waitForOpeningAlert, RECOVERY_WAITS_FOR_FAILURE_MS, type DeliverySnapshot, type IncidentRecord,
 } from '../../../src/app/delivery-stages';
 import { GIVE_UP_AFTER_MS, RESOLVE_GIVE_UP_AFTER_MS } from '../../../src/core/delivery/backoff';
@@ -104,15 +104,36 @@ describe('decideBeforeSend', () => {
 describe('settling the incident record', () => {
   it('a delivered failure opens the incident; a delivered fix closes it', () => {
     const failed = aJob('build.failed');
-    const opened = settledDelivered(failed, { delivered: [] }, { messageId: '1' }, 20);
-    expect(opened).toMatchObject({ opened: true, openDelivered: true, delivered: [failed.id], memo: { messageId: '1' } });
+    const opened = settledDelivered(failed, { delivered: [] }, nextMemo(failed, { delivered: [] }, { messageId: '1' }), 20);
+    expect(opened).toMatchObject({ opened: true, openDelivered: true, delivered: [failed.id], memo: { messageId: '1' }, memoStreak: failed.alert.failures?.since ?? null });
     const fixed = aJob('build.fixed');
-    expect(settledDelivered(fixed, opened, opened.memo, 20)).toMatchObject({ opened: false, delivered: [failed.id, fixed.id] });
+    const closed = settledDelivered(fixed, opened, nextMemo(fixed, opened, undefined), 20);
+    expect(closed).toMatchObject({ opened: false, delivered: [failed.id, fixed.id] });
+    expect(closed.memo).toBeUndefined(); // a fix ends the streak: its message id reaches no later incident
   });
   it('a failure settled without delivery is opened but not delivered; other jobs change nothing', () => {
     const incident: IncidentRecord = { delivered: [] };
     expect(settledWithoutDelivery(aJob('build.failed'), incident)).toEqual({ delivered: [], opened: true, openDelivered: false });
     expect(settledWithoutDelivery(aJob('build.fixed'), incident)).toBe(incident);
+  });
+});
+
+describe('channel memos belong to one failure streak', () => {
+  const streak = (since: string, type: AlertType = 'build.failed') => {
+    const job = aJob(type);
+    return { ...job, alert: { ...job.alert, failures: { count: 1, since } } };
+  };
+  it('a memo reaches only alerts of its own streak', () => {
+    const incident: IncidentRecord = { delivered: [], memo: { messageId: '1' }, memoStreak: '2025-01-01T00:00:00Z' };
+    expect(memoFor(streak('2025-01-01T00:00:00Z', 'build.fixed'), incident)).toEqual({ messageId: '1' });
+    expect(memoFor(streak('2025-02-01T00:00:00Z', 'build.fixed'), incident)).toBeUndefined();
+  });
+  it('within a streak the first value of a key wins; forgotten keys go', () => {
+    const first = streak('s1');
+    const incident: IncidentRecord = { delivered: [], memo: { messageId: '1', other: 'x' }, memoStreak: 's1' };
+    expect(nextMemo(first, incident, { messageId: '2' })).toEqual({ memo: { messageId: '1', other: 'x' }, memoStreak: 's1' });
+    expect(nextMemo(first, incident, { messageId: '2' }, ['messageId'])).toEqual({ memo: { messageId: '2', other: 'x' }, memoStreak: 's1' });
+    expect(nextMemo(streak('s2'), incident, { messageId: '3' })).toEqual({ memo: { messageId: '3' }, memoStreak: 's2' });
   });
 });
 
