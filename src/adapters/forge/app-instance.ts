@@ -7,19 +7,16 @@
  */
 import type { App } from '../../app/app-types';
 import { createApp } from '../../app/create-app';
+import { hostingOf } from './hosting';
 import type { Installation } from './invocation';
 import { createForgeDeps } from './ports';
 
 /** Supplies the App for one invocation; each handler module takes one so tests can pass a fake. */
-export type AppProvider = (installation: Installation) => App;
+export type AppProvider = (installation: Installation, context?: unknown) => App;
 
 /**
- * The local runtime hosts the manifest's handlers with its own single-tenant App (LMDB store,
- * durable queue) and provides it here, so the handler code is the same one Forge runs.
+ * On Forge: a new App for this invocation's installation. Hosted by the local runtime: the App it
+ * put into the invocation context (hosting.ts), so the handler code is the same one Forge runs.
  */
-let hosted: App | null = null;
-export function provideApp(instance: App | null): void {
-  hosted = instance;
-}
-
-export const appForInvocation: AppProvider = (installation) => hosted ?? createApp(createForgeDeps({ installation }));
+export const appForInvocation: AppProvider = (installation, context) =>
+  hostingOf(context)?.app ?? createApp(createForgeDeps({ installation }));

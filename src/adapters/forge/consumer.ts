@@ -8,6 +8,7 @@ import { InvocationError, InvocationErrorCode } from '@forge/events';
 import { JOB_TYPES, type JobBody, type Logger } from '../../core/ports';
 import { appForInvocation, type AppProvider } from './app-instance';
 import { installationOf } from './invocation';
+import { logFor } from './hosting';
 import { createConsoleLogger } from './logger';
 import { retryability } from './platform-errors';
 
@@ -30,8 +31,9 @@ function isJobBody(body: unknown): body is JobBody {
 /** Backoff for unexpected failures (storage hiccups, bugs): 30 s, 60 s, 120 s... capped. */
 const failureBackoff = (attempt: number) => Math.min(MAX_RETRY_AFTER_S, 30 * 2 ** Math.max(0, attempt - 1));
 
-export function makeConsumerHandler(getApp: AppProvider, log: Logger = createConsoleLogger({ base: { handler: 'consumer' } })) {
+export function makeConsumerHandler(getApp: AppProvider, ownLog: Logger = createConsoleLogger({ base: { handler: 'consumer' } })) {
   return async function onQueueJob(event: QueueEvent, context?: unknown): Promise<ReturnType<typeof retry> | void> {
+    const log = logFor(context, ownLog, { handler: 'consumer' });
     const attempt = (event?.retryContext?.retryCount ?? 0) + 1;
     const body = event?.body;
     if (!isJobBody(body)) {
@@ -40,7 +42,7 @@ export function makeConsumerHandler(getApp: AppProvider, log: Logger = createCon
       return;
     }
     try {
-      const result = await getApp(installationOf(context)).handleJob(body, { attempt });
+      const result = await getApp(installationOf(context), context).handleJob(body, { attempt });
       if (result.status === 'retry') {
         log.info({ jobId: event.jobId, type: body.type, attempt, afterSeconds: result.afterSeconds, reason: result.reason }, 'job asks for a retry');
         return retry(result.afterSeconds, result.reason);

@@ -9,7 +9,7 @@ type Level = 'debug' | 'info' | 'warn' | 'error';
 const SECRET_KEY = /secret|token|password|passwd|authorization|signature|api[-_]?key|routing[-_]?key|webhook[-_]?url|cookie/i;
 const MAX_DEPTH = 6;
 
-function scrub(value: unknown, depth = 0): unknown {
+export function scrub(value: unknown, depth = 0): unknown {
   if (value instanceof Error) return { name: value.name, message: value.message };
   if (value === null || typeof value !== 'object') return value;
   if (depth >= MAX_DEPTH) return '[depth]';
@@ -30,22 +30,12 @@ export interface ConsoleLoggerOptions {
 
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-/**
- * Where handler logs go instead of the console: the local runtime hosts these handlers and routes
- * their lines (already scrubbed) into its own structured log, with its level.
- */
-let routed: Logger | null = null;
-export function routeHandlerLogs(target: Logger | null): void {
-  routed = target;
-}
-
 export function createConsoleLogger(options: ConsoleLoggerOptions = {}): Logger {
   const sink = options.sink ?? console;
   const envLevel = process.env.LOG_LEVEL as Level | undefined;
   const min = ORDER[options.level ?? (process.env.BUILD_ALERTS_DEBUG === '1' ? 'debug' : envLevel && envLevel in ORDER ? envLevel : 'info')];
   const now = () => new Date(options.clock ? options.clock.now() : Date.now()).toISOString();
   const write = (level: Level, obj: object, msg?: string) => {
-    if (routed) return routed[level]({ ...options.base, ...(scrub(obj) as object) }, msg);
     if (ORDER[level] < min) return;
     const line = JSON.stringify({ level, time: now(), ...options.base, ...(scrub(obj) as object), ...(msg ? { msg } : {}) });
     if (level === 'error') sink.error(line);

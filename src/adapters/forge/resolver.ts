@@ -21,6 +21,7 @@ import type { ExtensionContext, ResolverResponse } from '../../shared/contract';
 import { RESOLVER_NAMES } from '../../shared/contract';
 import { appForInvocation, type AppProvider } from './app-instance';
 import { installationOf } from './invocation';
+import { logFor } from './hosting';
 import { createConsoleLogger } from './logger';
 import { isForgeConsentError } from './platform-errors';
 
@@ -51,15 +52,16 @@ export function toExtensionContext(raw: unknown, workspace: string | null): Exte
 
 const INTERNAL: ResolverResponse<never> = { ok: false, error: { code: 'internal', message: 'Something went wrong on our side; please try again.' } };
 
-export function makeResolver(getApp: AppProvider, log: Logger = createConsoleLogger({ base: { handler: 'resolver' } })) {
+export function makeResolver(getApp: AppProvider, ownLog: Logger = createConsoleLogger({ base: { handler: 'resolver' } })) {
   const resolver = new Resolver();
   for (const name of RESOLVER_NAMES) {
     resolver.define(name, async (req: { payload: unknown; context: Record<string, unknown> }) => {
+      const log = logFor(req.context, ownLog, { handler: 'resolver' });
       const accountId = pickString(req.context?.accountId) ?? null;
       const installation = installationOf(req.context);
       log.debug({ resolver: name, installContext: installation.installContext, workspace: trustedWorkspace(req.context) }, 'resolver call');
       try {
-        return await getApp(installation).resolve(name, {
+        return await getApp(installation, req.context).resolve(name, {
           caller: { accountId },
           extension: toExtensionContext(req.context?.extension, trustedWorkspace(req.context)),
           payload: req.payload ?? {},

@@ -7,12 +7,14 @@
 import type { Logger } from '../../core/ports';
 import { appForInvocation, type AppProvider } from './app-instance';
 import { installationOf } from './invocation';
+import { logFor } from './hosting';
 import { createConsoleLogger } from './logger';
 
-export function makeScheduledHandler(getApp: AppProvider, log: Logger = createConsoleLogger({ base: { handler: 'scheduled' } })) {
+export function makeScheduledHandler(getApp: AppProvider, ownLog: Logger = createConsoleLogger({ base: { handler: 'scheduled' } })) {
   return async function onSchedule(_event?: unknown, context?: unknown): Promise<{ statusCode: number }> {
+    const log = logFor(context, ownLog, { handler: 'scheduled' });
     try {
-      const result = await getApp(installationOf(context)).reconcile();
+      const result = await getApp(installationOf(context), context).reconcile();
       log.info(result, 'reconciliation finished');
       return { statusCode: 204 };
     } catch (err) {

@@ -15,6 +15,7 @@ import type { IngestResult } from '../../app/app-types';
 import type { Logger } from '../../core/ports';
 import { appForInvocation, type AppProvider } from './app-instance';
 import { installationOf } from './invocation';
+import { logFor } from './hosting';
 import { createConsoleLogger } from './logger';
 import { errorKind, retryability } from './platform-errors';
 
@@ -26,13 +27,14 @@ export interface ProductEvent {
   [field: string]: unknown;
 }
 
-export function makeTriggerHandler(getApp: AppProvider, log: Logger = createConsoleLogger({ base: { handler: 'trigger' } })) {
+export function makeTriggerHandler(getApp: AppProvider, ownLog: Logger = createConsoleLogger({ base: { handler: 'trigger' } })) {
   return async function onBitbucketEvent(event: unknown, context?: unknown): Promise<IngestResult | InvocationError> {
+    const log = logFor(context, ownLog, { handler: 'trigger' });
     const e: ProductEvent = event && typeof event === 'object' ? (event as ProductEvent) : {};
     if (e.selfGenerated === true) return { queued: 0, ignored: 'selfGenerated' };
     const attempt = (typeof e.retryContext?.retryCount === 'number' ? e.retryContext.retryCount : 0) + 1;
     try {
-      const result = await getApp(installationOf(context)).ingestForgeEvent(event);
+      const result = await getApp(installationOf(context), context).ingestForgeEvent(event);
       log.info({ eventType: e.eventType, queued: result.queued, ignored: result.ignored, attempt }, 'event ingested');
       return result;
     } catch (err) {

@@ -8,6 +8,7 @@ import type { WebTriggerResponse } from '@forge/api';
 import type { Logger } from '../../core/ports';
 import { appForInvocation, type AppProvider } from './app-instance';
 import { installationOf } from './invocation';
+import { logFor } from './hosting';
 import { createConsoleLogger } from './logger';
 
 export interface WebTriggerEvent {
@@ -34,12 +35,13 @@ function normalizeHeaders(raw: WebTriggerEvent['headers']): Record<string, strin
   return out;
 }
 
-export function makeWebTriggerHandler(getApp: AppProvider, log: Logger = createConsoleLogger({ base: { handler: 'webtrigger' } })) {
+export function makeWebTriggerHandler(getApp: AppProvider, ownLog: Logger = createConsoleLogger({ base: { handler: 'webtrigger' } })) {
   return async function onWebhook(request: WebTriggerEvent, context?: unknown): Promise<WebTriggerResponse> {
+    const log = logFor(context, ownLog, { handler: 'webtrigger' });
     const method = (request?.method ?? 'POST').toUpperCase();
     if (method !== 'POST') return respond(405, { error: 'method not allowed; Bitbucket webhooks use POST' }, { Allow: ['POST'] });
     try {
-      const result = await getApp(installationOf(context)).ingestWebhook({
+      const result = await getApp(installationOf(context), context).ingestWebhook({
         headers: normalizeHeaders(request.headers),
         // Forge delivers the body as a string; UTF-8 re-encoding gives back the bytes Bitbucket signed.
         rawBody: Buffer.from(request.body ?? '', 'utf8'),

@@ -4,14 +4,14 @@
  * arguments Forge would pass: the product event to the trigger, `{ body, retryContext }` to the
  * consumer (an `InvocationError` result becomes a queue retry), the web trigger request shape, and
  * `{ call: { functionKey, payload }, context }` to the resolver. The handlers get the local App
- * (LMDB store, durable queue) through `provideApp`; no logic is implemented twice.
+ * (LMDB store, durable queue) and logger inside the invocation context (forge/hosting.ts), not
+ * through module globals, so two runtimes in one process stay apart; no logic is implemented twice.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import YAML from 'yaml';
 import type { App, InboundRequest, InboundResponse, IngestResult, ResolverCall } from '../../app/app-types';
-import { provideApp } from '../forge/app-instance';
-import { routeHandlerLogs } from '../forge/logger';
+import { hostedContext } from '../forge/hosting';
 import type { Logger } from '../../core/ports';
 import type { JobBody, JobResult } from '../../core/ports';
 import type { ResolverName, ResolverResponse } from '../../shared/contract';
@@ -63,17 +63,16 @@ export type HostedApp = Pick<App, 'ingestForgeEvent' | 'ingestWebhook' | 'handle
 };
 
 export function hostManifestHandlers(app: App, log: Logger, handlers: ManifestHandlers = manifestHandlers()): HostedApp {
-  provideApp(app);
-  routeHandlerLogs(log);
+  const ctx = <T extends object>(base: T): T => hostedContext({ app, log }, base);
   return {
-    ingestForgeEvent: (event: unknown): Promise<IngestResult> => handlers.trigger(event, {}),
+    ingestForgeEvent: (event: unknown): Promise<IngestResult> => handlers.trigger(event, ctx({})),
 
     async ingestWebhook(request: InboundRequest): Promise<InboundResponse> {
       const headers: Record<string, string[]> = {};
       for (const [name, value] of Object.entries(request.headers)) {
         if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value : [value];
       }
-      const res = (await handlers.webtrigger({ method: 'POST', body: request.rawBody.toString('utf8'), headers }, {})) as {
+      const res = (await handlers.webtrigger({ method: 'POST', body: request.rawBody.toString('utf8'), headers }, ctx({}))) as {
         statusCode: number;
         body?: string;
       };
@@ -87,7 +86,7 @@ export function hostManifestHandlers(app: App, log: Logger, handlers: ManifestHa
     },
 
     async handleJob(body: JobBody, meta: { attempt: number; jobId?: string }): Promise<JobResult> {
-      const result = (await handlers.consumer({ body, jobId: meta.jobId, retryContext: { retryCount: meta.attempt - 1 } }, {})) as
+      const result = (await handlers.consumer({ body, jobId: meta.jobId, retryContext: { retryCount: meta.attempt - 1 } }, ctx({}))) as
         | { _retry?: boolean; retryOptions?: { retryAfter?: number; retryData?: { reason?: string } } }
         | undefined;
       if (result && result._retry) {
@@ -97,7 +96,7 @@ export function hostManifestHandlers(app: App, log: Logger, handlers: ManifestHa
     },
 
     async reconcile(): Promise<void> {
-      const res = (await handlers.scheduled({}, {})) as { statusCode?: number } | undefined;
+      const res = (await handlers.scheduled({}, ctx({}))) as { statusCode?: number } | undefined;
       if ((res?.statusCode ?? 500) >= 400) throw new Error(`scheduled handler answered ${res?.statusCode ?? 'nothing'}`);
     },
 
@@ -108,7 +107,7 @@ export function hostManifestHandlers(app: App, log: Logger, handlers: ManifestHa
       const { workspace, ...extension } = call.extension;
       const workspaceId = workspace?.uuid ?? workspace?.slug;
       return handlers.resolver(
-        { call: { functionKey: name, payload: call.payload }, context: { extension, ...(workspaceId ? { workspaceId } : {}) } },
+        { call: { functionKey: name, payload: call.payload }, context: ctx({ extension, ...(workspaceId ? { workspaceId } : {}) }) },
         { principal: { accountId: call.caller.accountId } },
       );
     },
