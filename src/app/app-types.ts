@@ -33,6 +33,11 @@ export interface AppDeps {
    * (Forge: the consent error, so Forge can show its "Allow access" prompt). Default: none.
    */
   mustPropagate?: (err: unknown) => boolean;
+  /**
+   * Where a delivery's first attempt runs: `inline` (default) in the evaluation that raised it, so an
+   * alert costs two invocations; `queue` as its own queue job (tests that inspect queued deliveries).
+   */
+  firstDelivery?: 'inline' | 'queue';
 }
 
 /** A raw inbound HTTP request (Bitbucket webhook), as both the web trigger and the local server see it. */

@@ -22,7 +22,7 @@ import { queueDelaySeconds } from '../core/queue-limits';
 import {
   decideBeforeSend, holdForQuietHours, memoFor, nextMemo, retryPolicyOf, settledDelivered, settledWithoutDelivery, withoutSend, type IncidentRecord,
 } from './delivery-stages';
-import { deliveryQueueJob } from './evaluate';
+import { deliveryQueueJob } from './delivery-jobs';
 import { pushJobs } from './queue-commit';
 
 /** Per-attempt timeout; a hanging vendor must not hold the consumer (Forge consumers: 900 s). */
@@ -207,9 +207,10 @@ export async function recordAttempt(
  * Load (channel health, incident record: one batched read) → decide (the stages in
  * delivery-stages.ts) → send → settle → commit (log entry and state in one batch).
  */
-export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number): Promise<JobResult> {
+export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number, options: { inline?: boolean } = {}): Promise<JobResult> {
   const now = deps.clock.now();
   const scale = retryScale(deps);
+  const inline = options.inline === true;
   const healthKey = channelHealthKey(job.channelScope, job.channel);
   const incidentKey = keys.incident(`${job.channelScope}:${job.channel}`, job.alert.incidentKey);
   // Quiet hours need no read: decided before loading anything.
@@ -220,7 +221,7 @@ export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number):
   const health = (found.get(healthKey) as ChannelHealth | undefined) ?? {};
   const incident = (found.get(incidentKey) as IncidentRecord | undefined) ?? { delivered: [] };
 
-  const verdict = decideBeforeSend({ job, now, health, incident, scale });
+  const verdict = decideBeforeSend({ job, now, health, incident, scale, inline });
   if (verdict?.kind === 'wait') return waitResult(deps, job, verdict.afterMs, verdict.reason, scale);
   if (verdict?.kind === 'drop') {
     deps.log.info({ delivery: job.id, channel: job.channel, reason: verdict.reason }, 'delivery not sent');
@@ -285,6 +286,7 @@ export const REQUEUE_AFTER_MS = 20 * 60 * 60 * 1000;
 
 async function retryResult(deps: AppDeps, job: DeliveryJob, delayMs: number, reason: string, scale: number): Promise<JobResult> {
   const now = deps.clock.now();
+  if (delayMs <= 0) return { status: 'retry', afterSeconds: 0, reason };
   const queuedAt = job.queuedAt ?? job.raisedAt;
   if (now + delayMs - queuedAt > REQUEUE_AFTER_MS * scale) {
     const fresh: DeliveryJob = { ...job, queuedAt: now };

@@ -5,7 +5,7 @@
  * `deliver()` (deliver.ts) loads the snapshot, runs the stages, sends when they all pass, and commits.
  *
  *   hold for quiet hours → drop a redelivery → skip a disabled channel → respect the breaker
- *   → wait for the opening alert → (send) → settle
+ *   → queue behind retries (inline first attempts) → wait for the opening alert → (send) → settle
  */
 import { OPENING_TYPES, RESOLVING_TYPES } from '../core/alerts/alert';
 import { OPENING_POLICY, RESOLVING_POLICY, type RetryPolicy } from '../core/delivery/backoff';
@@ -39,6 +39,8 @@ export interface DeliverySnapshot {
   incident: IncidentRecord;
   /** BUILD_ALERTS_RETRY_SCALE: multiplies waits and give-up windows. */
   scale: number;
+  /** The first attempt, made in the evaluation that raised the alert rather than from the queue. */
+  inline?: boolean;
 }
 
 /** What a stage decided instead of letting the job go on. */
@@ -98,6 +100,13 @@ export const respectBreaker: Stage = ({ job, health, now, scale }) => {
   return { kind: 'wait', afterMs: waitMs, reason: 'breaker-open' };
 };
 
+/**
+ * A first attempt made inline must not overtake an earlier alert of the same incident that is
+ * still being retried on this channel from the queue: it joins the queue behind it instead.
+ */
+export const queueBehindRetries: Stage = ({ job, incident, inline }) =>
+  inline && Object.keys(incident.sends ?? {}).some((id) => id !== job.id) ? { kind: 'wait', afterMs: 0, reason: 'queued-behind' } : null;
+
 export const waitForOpeningAlert: Stage = ({ job, incident, now, scale }) => {
   if (!resolving(job) || !job.awaitsFailure || job.manual) return null;
   // The failure was settled without reaching this channel (given up, skipped): there is nothing here to resolve.
@@ -111,7 +120,7 @@ export const waitForOpeningAlert: Stage = ({ job, incident, now, scale }) => {
 };
 
 /** In order. The first verdict wins; none means: send. */
-export const STAGES_BEFORE_SEND: readonly Stage[] = [holdForQuietHours, dropRedelivery, skipDisabledChannel, respectBreaker, waitForOpeningAlert];
+export const STAGES_BEFORE_SEND: readonly Stage[] = [holdForQuietHours, dropRedelivery, skipDisabledChannel, respectBreaker, queueBehindRetries, waitForOpeningAlert];
 
 export function decideBeforeSend(snapshot: DeliverySnapshot, stages: readonly Stage[] = STAGES_BEFORE_SEND): StageVerdict | null {
   for (const stage of stages) {

@@ -21,6 +21,7 @@ import { enrichAlerts } from './enrich';
 import type { RepoConfig, Snooze } from './repo-config';
 import { upsertGroup } from './grouping';
 import { pushJobs } from './queue-commit';
+import { deliver } from './deliver';
 import { queueDelaySeconds } from '../core/queue-limits';
 import { isReconciledRun, keylessSlot, slotForLiveStatus, slotForReconciledRun } from './pipelines-slot';
 
@@ -34,15 +35,8 @@ export interface RepoRecord {
   firstSeen: string;
 }
 
-/** Queue key for deliveries: one channel's alerts about one incident go out one at a time, in order. */
-export const deliveryConcurrencyKey = (job: Pick<DeliveryJob, 'channelScope' | 'channel' | 'alert'>): string =>
-  `deliver:${job.channelScope}:${job.channel}:${job.alert.incidentKey}`;
-
-/** The queue job that delivers one alert to one channel, keyed so its incident stays in order there. */
-export const deliveryQueueJob = (delivery: DeliveryJob): QueueJob => ({
-  body: { type: 'deliver', delivery },
-  concurrencyKey: deliveryConcurrencyKey(delivery),
-});
+export { deliveryConcurrencyKey, deliveryQueueJob } from './delivery-jobs';
+import { deliveryQueueJob } from './delivery-jobs';
 
 /** A first delivery attempt of `alert` to the named channel, held until `holdMs` from now (quiet hours). */
 export function newDeliveryJob(input: {
@@ -231,15 +225,38 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
   const remaining = snoozes.filter((s) => !(s.untilFixed && 'branch' in s.target && fixedRefs.has(s.target.branch)));
   if (remaining.length !== snoozes.length) writes.push({ key: keys.snooze(repo), value: remaining });
 
-  if (writes.length) await deps.store.setMany(writes);
-  const jobs: QueueJob[] = deliveries.map(deliveryQueueJob);
+  // Commit. What the state change causes goes first, the state write last: a state saved without its
+  // deliveries would lose the alert (the event's retry would see a repeat). If this invocation dies
+  // after a delivery and before the state write, the retried event raises the same alert ids, and
+  // delivery drops what it already sent (delivery-stages.ts `dropRedelivery`).
+  // The first attempt of each delivery due now runs here, channels in parallel (each with its own
+  // send timeout): an alert costs two invocations (trigger, this one), and the queue carries only
+  // retries, waits (quiet hours) and groups.
+  const inline = deps.firstDelivery === 'queue' ? [] : deliveries.filter((j) => !j.notBefore);
+  const jobs: QueueJob[] = deliveries.filter((j) => !inline.includes(j)).map(deliveryQueueJob);
   jobs.push(...reminders);
   for (const g of groupWaits) {
     const flush = await upsertGroup(deps, g.job, g.waitMs);
     if (flush) jobs.push(flush);
   }
   await pushJobs(deps, jobs);
+  const followUps = await Promise.all(inline.map((job) => deliverInline(deps, job)));
+  await pushJobs(deps, followUps.filter((j): j is QueueJob => j !== null));
+  if (writes.length) await deps.store.setMany(writes);
   return { status: 'done' };
+}
+
+/** The first attempt of a delivery, in this invocation; what is left (a retry, a wait) becomes a queue job. */
+async function deliverInline(deps: AppDeps, job: DeliveryJob): Promise<QueueJob | null> {
+  try {
+    const result = await deliver(deps, job, 1, { inline: true });
+    if (result.status === 'done') return null;
+    return { ...deliveryQueueJob(job), delayInSeconds: queueDelaySeconds(result.afterSeconds) };
+  } catch (err) {
+    // Storage failed around the send: the queue runs it again (delivery dedupes what was sent).
+    deps.log.warn({ delivery: job.id, err: (err as Error)?.name }, 'inline delivery failed; queued');
+    return deliveryQueueJob(job);
+  }
 }
 
 const usesDefaultBranch = (rules: readonly { branches?: string[] }[]): boolean =>

@@ -34,6 +34,9 @@ export async function replayCommand(dir: string, options: { url: string; header:
     const forge = isForgeEvent(text) && !headers['X-Event-Key'];
     const target = `${options.url.replace(/\/$/, '')}${forge ? '/forge/events' : '/webhooks/bitbucket'}`;
     const h: Record<string, string> = { 'content-type': 'application/json', ...(forge ? {} : headers) };
+    // A runtime with BUILD_ALERTS_INGEST_TOKEN set takes Forge events only with it (docs/threat-model.md).
+    const ingestToken = process.env.BUILD_ALERTS_INGEST_TOKEN;
+    if (forge && ingestToken) h.authorization = `Bearer ${ingestToken}`;
     if (!forge && secret) h['X-Hub-Signature'] = `sha256=${createHmac('sha256', secret).update(Buffer.from(text)).digest('hex')}`;
     try {
       const res = await fetch(target, { method: 'POST', headers: h, body: text });

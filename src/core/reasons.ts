@@ -26,6 +26,7 @@ export const REASONS = {
   'channel-disabled': 'the channel is disabled',
   'breaker-open': 'the channel failed repeatedly; sending is paused for a while',
   'waiting-for-failure': 'the fix waits for its failure alert to be delivered first',
+  'queued-behind': 'an earlier alert of this incident is still being retried on this channel; this one waits behind it',
   'nothing-to-resolve': 'the failure this fix would resolve was never delivered',
 } as const;
 

@@ -480,12 +480,14 @@ describe('egress checks on save', () => {
     expect(await snapshot(t)).toEqual(before);
   });
 
-  test('private addresses are accepted when egress.allowPrivate is set; the app itself never is', async () => {
+  test('private addresses are accepted when egress.allowPrivate is set, link-local and metadata never; the app itself never is', async () => {
     t = startTestApp({ egress: { ...STRICT_EGRESS, allowedHosts: ['*'], allowPrivate: true } });
-    for (const url of ['https://10.0.0.5/hook', 'https://192.168.1.1/hook', 'https://169.254.169.254/x']) {
+    for (const url of ['https://10.0.0.5/hook', 'https://192.168.1.1/hook']) {
       const res = await t.call('saveChannel', { channel: webhook({ name: 'private', url }) });
       expect({ url, ok: res.ok }).toEqual({ url, ok: true });
     }
+    const metadata = await t.call('saveChannel', { channel: webhook({ name: 'metadata', url: 'https://169.254.169.254/x' }) });
+    expect(metadata).toMatchObject({ ok: false, error: { code: 'egress-denied' } });
     const own = await t.call('saveChannel', { channel: webhook({ name: 'self', url: 'https://alerts.acme.example:8443/x' }) });
     expect(own).toMatchObject({ ok: false, error: { code: 'egress-denied' } });
   });

@@ -140,8 +140,8 @@ describe('Forge path: resolver → trigger → queue → consumer → channel', 
     // The enrichment came from Bitbucket as the app, never as a user.
     const enrichment = platform.bitbucket.calls.filter((c) => c.path.includes('/commit/'));
     expect(enrichment.map((c) => c.provider)).toEqual(['app']);
-    // The trigger pushed one event job; the consumer pushed one delivery job.
-    expect(platform.queue.delivered.map((d) => d.job.body.type)).toEqual(['event', 'deliver']);
+    // Two invocations for the alert: the trigger pushed one event job, and its consumer run delivered inline.
+    expect(platform.queue.delivered.map((d) => d.job.body.type)).toEqual(['event']);
 
     const again = await feed(failedEvent());
     expect(again.result).toEqual({ queued: 1 }); // the trigger cannot know; the consumer drops it
@@ -205,12 +205,15 @@ describe('Forge path: resolver → trigger → queue → consumer → channel', 
     expect(update.sent).toEqual([]);
   });
 
-  test('a retry the consumer asks for (vendor 503) is redelivered with retryContext and then delivered once', async () => {
+  test('a vendor 503 on the inline first attempt becomes a delayed delivery job, delivered once; a 503 there is redelivered with retryContext', async () => {
     await configure([MAIN_RULE]);
-    platform.egress.script = [{ status: 503, body: '{"error":"busy"}' }];
+    platform.egress.script = [{ status: 503, body: '{"error":"busy"}' }, { status: 503, body: '{"error":"still busy"}' }];
     const run = await feed(failedEvent());
-    expect(run.sent).toHaveLength(2);
-    expect(run.sent[0]!.headers['webhook-id']).toBe(run.sent[1]!.headers['webhook-id']);
+    expect(run.sent).toHaveLength(3);
+    expect(new Set(run.sent.map((r) => r.headers['webhook-id'])).size).toBe(1);
+    const pushedDelivery = platform.queue.pushes.flatMap((p) => p.payload).filter((e) => e.body.type === 'deliver');
+    expect(pushedDelivery).toHaveLength(1);
+    expect(pushedDelivery[0]!.delayInSeconds).toBeGreaterThanOrEqual(1);
     const deliverRuns = platform.queue.delivered.filter((d) => d.job.body.type === 'deliver');
     expect(deliverRuns.map((d) => d.job.retryCount)).toEqual([0, 1]);
     expect((deliverRuns[0]!.result as { _retry?: boolean })._retry).toBe(true);
@@ -218,7 +221,7 @@ describe('Forge path: resolver → trigger → queue → consumer → channel', 
 
     const log = await resolve('getDeliveryLog', { limit: 10 });
     expect(log.ok).toBe(true);
-    expect(log.data.entries.map((e: { outcome: string }) => e.outcome)).toEqual(['delivered', 'retrying']);
+    expect(log.data.entries.map((e: { outcome: string }) => e.outcome)).toEqual(['delivered', 'retrying', 'retrying']);
   });
 
   test('a caller the permission check does not make admin is forbidden and changes nothing', async () => {

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRuntime, type Runtime } from '../../src/adapters/local/runtime';
+import { startRuntime, type Runtime, type RuntimeOptions } from '../../src/adapters/local/runtime';
 import type { ResolverName } from '../../src/shared/contract';
 
 export interface TestRuntime extends Runtime {
@@ -16,9 +16,11 @@ export interface TestRuntime extends Runtime {
 
 export const silentLog = { debug() {}, info() {}, warn() {}, error() {} };
 
-export async function startTestRuntime(options: { webhookSecret?: string; dataDir?: string; log?: typeof silentLog } = {}): Promise<TestRuntime> {
+export async function startTestRuntime(
+  options: { webhookSecret?: string; dataDir?: string; log?: typeof silentLog; runtime?: Partial<RuntimeOptions> } = {},
+): Promise<TestRuntime> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'build-alerts-it-'));
-  const runtime = await startRuntime({ host: '127.0.0.1', port: 0, dataDir, webhookSecret: options.webhookSecret ?? null, log: options.log ?? silentLog });
+  const runtime = await startRuntime({ host: '127.0.0.1', port: 0, dataDir, webhookSecret: options.webhookSecret ?? null, log: options.log ?? silentLog, ...options.runtime });
   const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(runtime.url + path, {
       method: 'POST',

@@ -17,7 +17,6 @@ const REPO_KEY = repoKey({ uuid: REPO.uuid, fullName: null })!;
 const PRIVATE_URLS: [string, string][] = [
   ['https://10.0.0.5/hook', '10.0.0.5'],
   ['https://192.168.1.1/hook', '192.168.1.1'],
-  ['https://169.254.169.254/latest/meta-data/', '169.254.169.254'],
   ['https://172.16.0.1/hook', '172.16.0.1'],
   ['https://[fd00::1]/hook', '[fd00::1]'],
 ];

@@ -118,6 +118,7 @@ test('a payload whose uuid and full name disagree with the stored repository is 
   const real = failedStatus(VICTIM);
   expect((await rt.post('/webhooks/bitbucket', real, EVENT)).status).toBe(202);
   await receiver.waitFor(1);
+  await rt.settle(); // the repository record is written once the evaluation has finished
   const lying = failedStatus({ uuid: VICTIM.uuid, fullName: 'someone-else/phishing' }, '2025-03-24T09:05:00.000000+00:00', 'f'.repeat(40));
   const res = await refused(lying, {});
   expect(res.error).toMatch(/stored as "automationtestharness\/testrepo"/);

@@ -3,19 +3,23 @@
  * Fastify server. Requests and queue jobs go through the very handlers manifest.yml names
  * (forge-host.ts), running on the local ports.
  */
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import pino from 'pino';
 import type { AppDeps, App } from '../../app/app-types';
 import { createApp } from '../../app/create-app';
 import type { EgressPolicy } from '../../core/delivery/egress';
 import type { Clock, Logger } from '../../core/ports';
+import { DataDirLockedError, lockDataDir, type DataDirLock } from './data-dir-lock';
 import { createFetchHttpClient } from './http-client';
+import { createInboundGuard, isLoopbackAddress, MIN_ADMIN_TOKEN_LENGTH } from './inbound-guard';
 import { localAccess, offlineBitbucket, systemClock } from './local-ports';
 import { extraEgressHosts, manifestEgressHosts } from './manifest-egress';
 import { createDurableQueue, type DurableQueue } from './queue/durable-queue';
 import { hostManifestHandlers, type HostedApp } from './forge-host';
 import { buildServer } from './server';
 import { openLocalStore, type LocalStore } from './store/lmdb-store';
+import { privateDir } from './store/private-files';
+import { createStorageHealth, type StorageHealth } from './storage-health';
 
 export interface RuntimeOptions {
   host: string;
@@ -36,6 +40,16 @@ export interface RuntimeOptions {
   retryDelayScale?: number;
   /** Wraps the app's ports before the app is built; the benchmark counts storage and queue calls this way. */
   wrapDeps?: (deps: AppDeps) => AppDeps;
+  /** BUILD_ALERTS_PUBLIC_URL: the URL in front (a TLS-terminating proxy); its host is accepted in `Host`. */
+  publicUrl?: string | null;
+  /** BUILD_ALERTS_ADMIN_TOKEN (at least 32 characters): settings page and resolvers. Required off loopback. */
+  adminToken?: string | null;
+  /** BUILD_ALERTS_INGEST_TOKEN: `POST /forge/events`. Required off loopback. */
+  ingestToken?: string | null;
+  /** Disk-fault handling: retry interval, and (tests) a simulated failing disk. */
+  storage?: { retryMs?: number; writeFault?: (where: string) => Error | null };
+  /** The settings page build to serve (tests). */
+  uiDir?: string;
 }
 
 /** A positive number from the environment, or undefined (unset or not a positive number). */
@@ -51,6 +65,7 @@ export interface Runtime {
   app: App;
   store: LocalStore;
   queue: DurableQueue;
+  health: StorageHealth;
   close(): Promise<void>;
 }
 
@@ -76,20 +91,60 @@ function defaultLogger(): Logger {
 
 function checkDataDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    privateDir(dir);
     accessSync(dir, constants.R_OK | constants.W_OK);
   } catch (e) {
     throw new RuntimeStartError(`data dir "${dir}" is not readable and writable (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
 }
 
+/**
+ * Off loopback anyone on the network reaches the port: the settings page and ingest need tokens.
+ * Returns the parsed public URL.
+ */
+function checkExposure(options: RuntimeOptions): URL | null {
+  let publicUrl: URL | null = null;
+  if (options.publicUrl) {
+    try {
+      publicUrl = new URL(options.publicUrl);
+    } catch {
+      publicUrl = null;
+    }
+    if (!publicUrl || (publicUrl.protocol !== 'https:' && publicUrl.protocol !== 'http:') || publicUrl.username || publicUrl.password) {
+      throw new RuntimeStartError(`BUILD_ALERTS_PUBLIC_URL "${options.publicUrl}" is not an http(s) URL without credentials`);
+    }
+  }
+  const admin = options.adminToken ?? '';
+  const problems: string[] = [];
+  if (!isLoopbackAddress(options.host)) {
+    if (!admin) problems.push(`BUILD_ALERTS_ADMIN_TOKEN (at least ${MIN_ADMIN_TOKEN_LENGTH} characters)`);
+    if (!options.ingestToken) problems.push('BUILD_ALERTS_INGEST_TOKEN');
+  }
+  if (admin && admin.length < MIN_ADMIN_TOKEN_LENGTH) problems.push(`a longer BUILD_ALERTS_ADMIN_TOKEN (${admin.length} characters; at least ${MIN_ADMIN_TOKEN_LENGTH})`);
+  if (problems.length > 0) {
+    const where = isLoopbackAddress(options.host) ? '' : `listening on ${options.host} (not loopback) `;
+    throw new RuntimeStartError(`${where}requires ${problems.join(' and ')}; missing or too short, not starting`);
+  }
+  return publicUrl;
+}
+
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const publicUrl = checkExposure(options);
   checkDataDir(options.dataDir);
+  let lock: DataDirLock;
+  try {
+    lock = lockDataDir(options.dataDir);
+  } catch (e) {
+    if (e instanceof DataDirLockedError) throw new RuntimeStartError(e.message);
+    throw new RuntimeStartError(`cannot lock the data dir "${options.dataDir}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
   const log: Logger = options.log ?? defaultLogger();
+  const health = createStorageHealth({ log, retryMs: options.storage?.retryMs, writeFault: options.storage?.writeFault });
   let store: LocalStore;
   try {
-    store = openLocalStore(options.dataDir, { sweepIntervalMs: 60_000 });
+    store = openLocalStore(options.dataDir, { sweepIntervalMs: 60_000, health });
   } catch (e) {
+    lock.release();
     throw new RuntimeStartError(`cannot open the store in "${options.dataDir}": ${(e as Error).message}`);
   }
   const egress: EgressPolicy = {
@@ -103,7 +158,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   let app!: App;
   let hosted!: HostedApp;
   const clock = options.clock ?? systemClock;
-  const queue = createDurableQueue({
+  let queue: DurableQueue;
+  try {
+    queue = createDurableQueue({
     clock,
     dataDir: options.dataDir,
     handler: (body, meta) => hosted.handleJob(body, meta),
@@ -115,7 +172,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     // one in 900 s hops for up to a day (96 runs). Forge retries within a 24 h retention window with no
     // smaller cap (https://developer.atlassian.com/platform/forge/runtime-reference/async-events-api/#retries).
     maxAttempts: 200,
+    health,
   });
+  } catch (e) {
+    await store.close().catch(() => undefined);
+    lock.release();
+    throw new RuntimeStartError(`cannot open the queue in "${options.dataDir}": ${(e as Error).message}`);
+  }
+  health.onChange((fault) => (fault ? queue.pause(`storage is failing (${fault.code})`) : queue.resume()));
   const deps: AppDeps = {
     store,
     secrets: store,
@@ -127,22 +191,26 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     access: localAccess,
     egress,
     runtime: 'local',
-    webhookUrl: async () => `${url}/webhooks/bitbucket`,
+    webhookUrl: async () => `${publicUrl ? publicUrl.href.replace(/\/$/, '') : url}/webhooks/bitbucket`,
     envWebhookSecret: options.webhookSecret ?? null,
     sendTimeoutMs: options.sendTimeoutMs ?? envNumber('BUILD_ALERTS_SEND_TIMEOUT_MS'),
     retryDelayScale: options.retryDelayScale ?? envNumber('BUILD_ALERTS_RETRY_SCALE'),
   };
   app = createApp(options.wrapDeps ? options.wrapDeps(deps) : deps);
   hosted = hostManifestHandlers(app, log);
-  const server = await buildServer({ app: hosted, store, log });
+  const guard = createInboundGuard({ bindHost: options.host, publicUrl, adminToken: options.adminToken || null, ingestToken: options.ingestToken || null });
+  const server = await buildServer({ app: hosted, store, log, guard, health, queueStats: () => queue.stats(), uiDir: options.uiDir });
   try {
     const address = await server.listen({ host: options.host, port: options.port });
     const actualPort = new URL(address).port;
+    guard.setPort(Number(actualPort));
     url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${actualPort}`;
     egress.ownHosts = [`${options.host}:${actualPort}`, `localhost:${actualPort}`, `127.0.0.1:${actualPort}`];
   } catch (e) {
+    health.close();
     await queue.stop().catch(() => undefined);
     await store.close().catch(() => undefined);
+    lock.release();
     const code = (e as NodeJS.ErrnoException).code;
     throw new RuntimeStartError(
       code === 'EADDRINUSE' ? `port ${options.port} on ${options.host} is already in use (try --port)` : `cannot listen on ${options.host}:${options.port}: ${code ?? (e as Error).message}`,
@@ -159,11 +227,18 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     app,
     store,
     queue,
+    health,
     async close() {
       clearInterval(reconcileTimer);
-      await server.close();
-      await queue.stop();
-      await store.close();
+      try {
+        await server.close();
+        // Writes still waiting for a failing disk give up now; their jobs run again on the next start.
+        health.close();
+        await queue.stop();
+        await store.close();
+      } finally {
+        lock.release();
+      }
     },
   };
 }

@@ -36,6 +36,26 @@ export interface EgressDenied {
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[?::1\]?)$/i;
 const PRIVATE = /^(10(?:\.\d{1,3}){3}|192\.168(?:\.\d{1,3}){2}|172\.(1[6-9]|2\d|3[01])(?:\.\d{1,3}){2}|169\.254(?:\.\d{1,3}){2}|0\.0\.0\.0|\[?f[cd][0-9a-f]{2}:.*\]?|\[?fe80:.*\]?)$/i;
 
+/**
+ * Never a channel target, whatever the policy: link-local ranges (169.254.0.0/16, fe80::/10) and the
+ * cloud instance-metadata endpoints, which hand out the machine's credentials to whoever asks
+ * (AWS 169.254.169.254 and fd00:ec2::254, GCP metadata.google.internal, Alibaba 100.100.100.200).
+ */
+const LINK_LOCAL = /^(169\.254(?:\.\d{1,3}){2}|\[fe[89ab][0-9a-f]:[0-9a-f:.]*\])$/i;
+const METADATA_HOSTS = new Set([
+  '169.254.169.254', '[fd00:ec2::254]', 'metadata.google.internal', 'metadata.goog', 'metadata',
+  '100.100.100.200', 'instance-data', 'instance-data.ec2.internal',
+]);
+
+/** `[::ffff:a9fe:a9fe]` (how URL writes ::ffff:169.254.169.254) is the IPv4 address it maps. */
+function unmapIpv4(host: string): string {
+  const m = /^\[::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})\]$/i.exec(host);
+  if (!m) return host;
+  const hi = parseInt(m[1]!, 16);
+  const lo = parseInt(m[2]!, 16);
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+}
+
 const hostMatches = (host: string, pattern: string): boolean => {
   const p = pattern.toLowerCase();
   if (p === '*') return true;
@@ -51,7 +71,7 @@ export function checkEgress(rawUrl: string, policy: EgressPolicy): Result<URL, E
   } catch {
     return err({ host: '', message: 'not a valid URL' });
   }
-  const host = url.hostname.toLowerCase();
+  const host = unmapIpv4(url.hostname.toLowerCase().replace(/\.$/, ''));
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     return err({ host, message: `unsupported scheme "${url.protocol}"; use https://` });
   }
@@ -60,6 +80,9 @@ export function checkEgress(rawUrl: string, policy: EgressPolicy): Result<URL, E
   }
   if (policy.ownHosts?.some((own) => own.toLowerCase() === url.host.toLowerCase() || own.toLowerCase() === host)) {
     return err({ host, message: `"${host}" is this app's own address; a channel cannot point back at it` });
+  }
+  if (LINK_LOCAL.test(host) || METADATA_HOSTS.has(host)) {
+    return err({ host, message: `"${host}" is a link-local or cloud metadata address; it is never a channel target (not even with BUILD_ALERTS_ALLOW_PRIVATE_EGRESS=1)` });
   }
   const loopback = LOOPBACK.test(host);
   if (loopback) {

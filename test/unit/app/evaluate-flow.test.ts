@@ -42,10 +42,12 @@ describe('evaluation flow', () => {
       http: { send: async (req) => { sent.push(req.body ?? ''); return { ok: true, response: { status: 200, headers: {}, body: 'ok' }, latencyMs: 1 }; } },
       clock: { now: () => now },
       log: { debug() {}, info() {}, warn() {}, error() {} },
-      bitbucket: { getRepository: async () => null, getCommit: async () => null, listBranches: async () => [], listRecentPipelines: async () => [], getFailedStep: async () => null },
+      bitbucket: { getRepository: async () => null, getCommit: async () => null, listBranches: async () => [], listRecentPipelines: async () => [], getFailedStep: async () => null, getFailedStepDetails: async () => null, getPipeline: async () => null, getStepLogTail: async () => null },
       access: { canAdminRepository: async () => true, canAdminWorkspace: async () => true },
       egress: { allowedHosts: ['*'], allowLoopback: true, allowPrivate: false },
       runtime: 'local',
+      // These tests inspect the delivery jobs evaluation raises, so first attempts go to the queue.
+      firstDelivery: 'queue',
     };
   });
 
@@ -193,7 +195,7 @@ describe('build health', () => {
         store, secrets: store, queue: { push: async () => undefined },
         http: { send: async () => ({ ok: true, response: { status: 200, headers: {}, body: '' }, latencyMs: 1 }) },
         clock: { now: () => T0 }, log: { debug() {}, info() {}, warn() {}, error() {} },
-        bitbucket: { getRepository: async () => null, getCommit: async () => null, listBranches: async () => [], listRecentPipelines: async () => [], getFailedStep: async () => null },
+        bitbucket: { getRepository: async () => null, getCommit: async () => null, listBranches: async () => [], listRecentPipelines: async () => [], getFailedStep: async () => null, getFailedStepDetails: async () => null, getPipeline: async () => null, getStepLogTail: async () => null },
         access: { canAdminRepository: async () => true, canAdminWorkspace: async () => true },
         egress: { allowedHosts: ['*'], allowLoopback: true, allowPrivate: false }, runtime: 'local',
       };

@@ -11,12 +11,13 @@
  * All pending jobs are also held in memory (a min-heap of runnable jobs by due time), and one timer is armed for the
  * next due job, so there is no polling.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import type { Database, RootDatabase } from 'lmdb';
 import type { Clock, JobBody, JobResult, Logger, Queue, QueueJob } from '../../../core/ports';
 import { QUEUE_LIMITS } from '../../../core/queue-limits';
+import { directWrites, type StorageHealth } from '../storage-health';
+import { prepareLmdbDir } from '../store/private-files';
 
 export const MAX_JOBS_PER_PUSH = QUEUE_LIMITS.maxEventsPerPush;
 export const MAX_PUSH_PAYLOAD_BYTES = QUEUE_LIMITS.maxPushBytes;
@@ -52,6 +53,11 @@ export interface DurableQueueOptions {
   errorRetrySeconds?: (attempt: number) => number;
   /** Called once a finished job's deletion is committed (it will not run again). */
   onJobDone?: (info: { jobId: string; body: JobBody; attempts: number }) => void;
+  /**
+   * Disk-fault handling (storage-health.ts): a push made while answering a request fails fast, the
+   * queue's own bookkeeping writes wait for the disk, and handlers run outside the request's scope.
+   */
+  health?: Pick<StorageHealth, 'write' | 'background' | 'addProbe'>;
 }
 
 export interface QueueStats {
@@ -61,6 +67,8 @@ export interface QueueStats {
   completed: number;
   retried: number;
   dead: number;
+  /** Why no new job starts (a failing disk), or absent. */
+  paused?: string;
 }
 
 export interface DurableQueue extends Queue {
@@ -74,6 +82,9 @@ export interface DurableQueue extends Queue {
   drain(timeoutMs?: number): Promise<void>;
   /** Re-checks due times now: call after moving a fake clock forward. */
   wake(): void;
+  /** Starts no new job until `resume()` (running ones finish). */
+  pause(reason: string): void;
+  resume(): void;
   stats(): QueueStats;
 }
 
@@ -158,11 +169,14 @@ export function createDurableQueue(options: DurableQueueOptions): DurableQueue {
   const maxAttempts = Math.max(1, options.maxAttempts ?? 5);
   const errorRetrySeconds = options.errorRetrySeconds ?? ((attempt: number) => Math.min(5 * 2 ** (attempt - 1), MAX_DELAY_SECONDS));
 
+  const health = options.health ?? directWrites;
   const path = join(options.dataDir, 'queue');
-  mkdirSync(path, { recursive: true, mode: 0o700 });
-  const root: RootDatabase = open({ path, maxDbs: 4 });
+  prepareLmdbDir(path);
+  // eventTurnBatching off: see lmdb-store.ts (an unhandled rejection inside lmdb-js on a failed commit).
+  const root: RootDatabase = open({ path, maxDbs: 4, eventTurnBatching: false });
   const jobs: Database<JobRecord, string> = root.openDB<JobRecord, string>({ name: 'jobs' });
   const dead: Database<JobRecord & { error: string }, string> = root.openDB({ name: 'dead' });
+  const healthDb: Database<string, string> = root.openDB<string, string>({ name: 'health', encoding: 'string' });
 
   // Sequence numbers give push order; continue after the highest stored one so order survives restarts.
   let lastSeq = 0;
@@ -176,6 +190,7 @@ export function createDurableQueue(options: DurableQueueOptions): DurableQueue {
   const writes = new Set<Promise<unknown>>();
   let started = false;
   let stopping = false;
+  let paused: string | null = null;
   let timer: NodeJS.Timeout | null = null;
   let timerDueAt = Infinity;
   const counters = { completed: 0, retried: 0, dead: 0 };
@@ -188,6 +203,21 @@ export function createDurableQueue(options: DurableQueueOptions): DurableQueue {
     void p.finally(() => writes.delete(p)).catch(() => undefined);
     return p;
   };
+  /** Bookkeeping writes wait for a failing disk (storage-health.ts) rather than be lost. */
+  const write = <T>(op: () => Promise<T>): Promise<T> => track(health.write('queue', op));
+  /** A job's writes in order: a retry's put waiting for the disk must not land after the job's delete. */
+  const chains = new Map<string, Promise<unknown>>();
+  const writeFor = <T>(id: string, op: () => Promise<T>): Promise<T> => {
+    const previous = chains.get(id);
+    // No earlier write pending for this job (the usual case): write now, in order with every other write.
+    const next = previous ? track(previous.then(() => write(op), () => write(op))) : write(op);
+    chains.set(id, next);
+    void next.finally(() => chains.get(id) === next && chains.delete(id)).catch(() => undefined);
+    return next;
+  };
+  health.addProbe(async () => {
+    if (!stopping) await healthDb.put('probe', `${Date.now()}\n${'.'.repeat(16_384)}`);
+  });
 
   const schedule = (id: string): void => {
     const rec = records.get(id)!;
@@ -254,6 +284,7 @@ export function createDurableQueue(options: DurableQueueOptions): DurableQueue {
 
   const dispatch = (): void => {
     if (!started || stopping) return;
+    if (paused) return settleWaiters();
     const now = clock.now();
     while (running.size < concurrency) {
       const top = heap.peek();
@@ -269,7 +300,7 @@ export function createDurableQueue(options: DurableQueueOptions): DurableQueue {
     counters.completed++;
     release(id, rec);
     // The slot and the key are released before the delete commits: a crash in between only means one more run.
-    track(jobs.remove(id)).then(
+    writeFor(id, () => jobs.remove(id)).then(
       () => options.onJobDone?.({ jobId: id, body: rec.body, attempts }),
       (e: Error) => log.error({ jobId: id, err: e.message }, 'could not delete a finished job; it will run again after restart'),
     );
@@ -280,12 +311,12 @@ export function createDurableQueue(options: DurableQueueOptions): DurableQueue {
       counters.dead++;
       release(id, rec);
       log.error({ jobId: id, type: rec.body.type, concurrencyKey: rec.key, attempts: attempt, reason }, 'job gave up after its last attempt; moved to the dead-letter store');
-      track(
+      writeFor(id, () =>
         root.transaction(() => {
           dead.put(id, { ...rec, attempts: attempt, error: reason });
           jobs.remove(id);
         }),
-      );
+      ).catch((e: Error) => log.error({ jobId: id, err: e.message }, 'could not move a job to the dead-letter store'));
       return;
     }
     counters.retried++;
@@ -293,7 +324,8 @@ export function createDurableQueue(options: DurableQueueOptions): DurableQueue {
     rec.dueAt = clock.now() + clampSeconds(afterSeconds) * 1000;
     log.debug({ jobId: id, type: rec.body.type, attempt, afterSeconds, reason }, 'job will be retried');
     // Not awaited: if this write is lost in a crash the job simply runs again sooner (still at-least-once).
-    track(jobs.put(id, rec));
+    const stored = { ...rec };
+    writeFor(id, () => jobs.put(id, stored)).catch(() => undefined);
     schedule(id); // still the head of its key, so later jobs of the key keep waiting
   };
 
@@ -303,7 +335,8 @@ export function createDurableQueue(options: DurableQueueOptions): DurableQueue {
     const attempt = rec.attempts + 1;
     let outcome: { retryAfter: number | null; reason: string };
     try {
-      const result = await handler(rec.body, { attempt, jobId: id });
+      // Outside the scope of the request whose push started it: a job's writes wait for a failing disk.
+      const result = await health.background(() => handler(rec.body, { attempt, jobId: id }));
       const after = retryAfterOf(result);
       outcome = { retryAfter: after, reason: after === null ? '' : ((result as { reason?: string }).reason ?? 'handler asked for a retry') };
     } catch (e) {
@@ -359,7 +392,7 @@ export function createDurableQueue(options: DurableQueueOptions): DurableQueue {
         };
         return [idOf(seq), rec] as const;
       });
-      await track(
+      await write(() =>
         jobs.transaction(() => {
           for (const [id, rec] of added) jobs.put(id, rec);
         }),
@@ -417,8 +450,20 @@ export function createDurableQueue(options: DurableQueueOptions): DurableQueue {
       dispatch();
     },
 
+    pause(reason: string): void {
+      if (!paused) log.warn({ reason }, 'queue paused');
+      paused = reason;
+    },
+
+    resume(): void {
+      if (!paused) return;
+      paused = null;
+      log.info({}, 'queue resumed');
+      dispatch();
+    },
+
     stats(): QueueStats {
-      return { pending: started ? records.size : jobs.getCount(), running: running.size, ...counters };
+      return { pending: started ? records.size : jobs.getCount(), running: running.size, ...counters, ...(paused ? { paused } : {}) };
     },
   };
 }

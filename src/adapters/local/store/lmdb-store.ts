@@ -7,7 +7,6 @@
  * the OS page cache, so it survives `kill -9` of this process; with lmdb's default `overlappingSync` the fsync
  * follows shortly after (https://github.com/kriszyp/lmdb-js#overlappingsync). `noSync` is never used.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { open } from 'lmdb';
@@ -23,6 +22,8 @@ import {
   toStoredJson,
   validateTransaction,
 } from '../../../core/kvs-rules';
+import { directWrites, type StorageHealth } from '../storage-health';
+import { prepareLmdbDir } from './private-files';
 
 export interface LocalStore extends KeyValueStore, SecretStore {
   /** Deletes every expired entry now (expired entries are already invisible); returns how many were removed. */
@@ -36,6 +37,8 @@ export interface LocalStoreOptions {
   clock?: Clock;
   /** Sweep expired entries on this interval (ms); 0 or absent: only lazily, when an expired entry is read. */
   sweepIntervalMs?: number;
+  /** Disk-fault handling (storage-health.ts); default: writes are tried once. */
+  health?: Pick<StorageHealth, 'write' | 'addProbe'>;
 }
 
 /**
@@ -75,11 +78,15 @@ const PREFIX_END = '\uffff';
 
 export function openLocalStore(dataDir: string, options: LocalStoreOptions = {}): LocalStore {
   const clock = options.clock ?? { now: () => Date.now() };
+  const health = options.health ?? directWrites;
   const path = join(dataDir, 'store');
-  mkdirSync(path, { recursive: true, mode: 0o700 });
-  const root: RootDatabase = open({ path, maxDbs: 4 });
+  prepareLmdbDir(path);
+  // eventTurnBatching off: with it, lmdb-js (3.5) keeps an internal promise per event-turn batch that
+  // rejects unhandled when the commit fails (a full disk ended the process). Writes still batch.
+  const root: RootDatabase = open({ path, maxDbs: 4, eventTurnBatching: false });
   const data: Database<string, string> = root.openDB<string, string>({ name: 'kv', encoding: 'string' });
   const secrets: Database<string, string> = root.openDB<string, string>({ name: 'secrets', encoding: 'string' });
+  const healthDb: Database<string, string> = root.openDB<string, string>({ name: 'health', encoding: 'string' });
   const pending = new Set<Promise<unknown>>();
   let closed = false;
 
@@ -88,6 +95,12 @@ export function openLocalStore(dataDir: string, options: LocalStoreOptions = {})
     void p.finally(() => pending.delete(p)).catch(() => undefined);
     return p;
   };
+  /** A write through the disk-fault handling (a failing disk waits or fails fast; see storage-health.ts). */
+  const write = <T>(op: () => Promise<T>, retry = true): Promise<T> => track(health.write('store', op, { retry }));
+  // A write that needs a few fresh pages: it fails while the disk is full even when LMDB could reuse freed ones.
+  health.addProbe(async () => {
+    if (!closed) await healthDb.put('probe', `${Date.now()}\n${'.'.repeat(16_384)}`);
+  });
   const assertOpen = (): void => {
     if (closed) throw new Error('local store is closed');
   };
@@ -96,12 +109,14 @@ export function openLocalStore(dataDir: string, options: LocalStoreOptions = {})
 
   /** Removes an entry found expired, unless it was rewritten in the meantime (re-checked inside the write txn). */
   const purgeLater = (key: string): void => {
-    track(
-      data.transaction(() => {
-        const raw = data.get(key);
-        if (raw !== undefined && isExpired(decodeRow(raw))) data.remove(key);
-      }),
-    );
+    write(
+      () =>
+        data.transaction(() => {
+          const raw = data.get(key);
+          if (raw !== undefined && isExpired(decodeRow(raw))) data.remove(key);
+        }),
+      false,
+    ).catch(() => undefined);
   };
 
   /** The live row for a key, or undefined when absent or expired. */
@@ -124,18 +139,20 @@ export function openLocalStore(dataDir: string, options: LocalStoreOptions = {})
       if (isExpired(decodeRow(value), now)) expired.push(key);
     }
     if (expired.length === 0) return 0;
-    return track(
-      data.transaction(() => {
-        let removed = 0;
-        for (const key of expired) {
-          const raw = data.get(key);
-          if (raw !== undefined && isExpired(decodeRow(raw), clock.now())) {
-            data.remove(key);
-            removed++;
+    return write(
+      () =>
+        data.transaction(() => {
+          let removed = 0;
+          for (const key of expired) {
+            const raw = data.get(key);
+            if (raw !== undefined && isExpired(decodeRow(raw), clock.now())) {
+              data.remove(key);
+              removed++;
+            }
           }
-        }
-        return removed;
-      }),
+          return removed;
+        }),
+      false,
     );
   };
 
@@ -169,7 +186,8 @@ export function openLocalStore(dataDir: string, options: LocalStoreOptions = {})
       assertOpen();
       assertValidTtl(key, setOptions?.ttlSeconds);
       const json = toStoredJson(key, value);
-      await track(data.put(key, encodeRow(json, expiresAt(setOptions?.ttlSeconds))));
+      const raw = encodeRow(json, expiresAt(setOptions?.ttlSeconds));
+      await write(() => data.put(key, raw));
     },
 
     async setMany(entries: readonly { key: string; value: unknown; ttlSeconds?: number }[]): Promise<void> {
@@ -180,7 +198,7 @@ export function openLocalStore(dataDir: string, options: LocalStoreOptions = {})
         return { key: e.key, raw: encodeRow(toStoredJson(e.key, e.value), expiresAt(e.ttlSeconds)) };
       });
       if (rows.length === 0) return;
-      await track(
+      await write(() =>
         data.transaction(() => {
           for (const row of rows) data.put(row.key, row.raw);
         }),
@@ -190,7 +208,7 @@ export function openLocalStore(dataDir: string, options: LocalStoreOptions = {})
     async delete(key: string): Promise<void> {
       assertOpen();
       assertValidKey(key);
-      await track(data.remove(key));
+      await write(() => data.remove(key));
     },
 
     async query<T = unknown>(queryOptions: QueryOptions): Promise<QueryPage<T>> {
@@ -230,7 +248,7 @@ export function openLocalStore(dataDir: string, options: LocalStoreOptions = {})
       const expected = ops.map((op) => (op.op === 'check' ? jsonRoundTrip(op.equals) : undefined));
       // lmdb-js async transactions cannot be aborted once they write (neither a throw nor ABORT rolls back), so every
       // check runs first, inside the same write transaction (LMDB has one writer: nothing changes between check and write).
-      const failed = await track(
+      const failed = await write(() =>
         data.transaction((): string | null => {
           const now = clock.now();
           for (let i = 0; i < ops.length; i++) {
@@ -262,13 +280,13 @@ export function openLocalStore(dataDir: string, options: LocalStoreOptions = {})
     async setSecret(key: string, value: unknown): Promise<void> {
       assertOpen();
       const json = toStoredJson(key, value, 'secret');
-      await track(secrets.put(key, encodeRow(json, null)));
+      await write(() => secrets.put(key, encodeRow(json, null)));
     },
 
     async deleteSecret(key: string): Promise<void> {
       assertOpen();
       assertValidKey(key);
-      await track(secrets.remove(key));
+      await write(() => secrets.remove(key));
     },
 
     sweepExpired,

@@ -73,12 +73,19 @@
 
   function invoke(payload) {
     var functionKey = payload && payload.functionKey;
+    // Same-origin JSON: the server refuses resolvers called with another Content-Type or Origin (CSRF).
     return fetch('/api/resolvers/' + encodeURIComponent(functionKey), {
       method: 'POST',
+      credentials: 'same-origin',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ payload: (payload && payload.payload) || {}, extension: extension }),
     }).then(
       function (res) {
+        if (res.status === 401) {
+          // The admin session ended (BUILD_ALERTS_ADMIN_TOKEN): sign in again, then come back here.
+          window.location.assign('/login?next=' + encodeURIComponent(window.location.pathname + window.location.search));
+          return internalError('Signed out: sign in again.');
+        }
         return res.text().then(function (text) {
           try {
             return JSON.parse(text);
