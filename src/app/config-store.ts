@@ -75,6 +75,18 @@ export async function prepareChannel(
   if (!parsed.ok) {
     return err(invalid(`channel "${name}" is invalid`, parsed.error.map((e) => ({ ...e, path: at(e.path) }))));
   }
+  // Secrets follow their destination: a stored secret is never sent somewhere it was not entered for.
+  const kept = channel.secretFields.filter((k) => k in existingSecret && merged[k] === existingSecret[k]);
+  if (storedName && kept.length > 0) {
+    const storedDef = (await loadConfig(deps, target))?.channels.find((c) => c.name === storedName);
+    const before = storedDef && storedDef.type === channel.type ? channel.parseConfig({ ...storedDef.config, ...existingSecret, name, type: input.type }) : null;
+    const destination = (urls: string[]) => urls.map((u) => u.trim()).sort().join('\n');
+    if (!before || !before.ok || destination(channel.urls(before.value)) !== destination(channel.urls(parsed.value))) {
+      return err(invalid(`channel "${name}": the destination changed, so its secrets must be entered again`, kept.map((k) => ({
+        path: at(k), message: 'enter it again: a stored secret is only ever sent to the destination it was entered for',
+      }))));
+    }
+  }
   for (const url of channel.urls(parsed.value)) {
     const allowed = checkEgress(url, deps.egress);
     if (!allowed.ok) {

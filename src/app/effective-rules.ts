@@ -5,6 +5,8 @@
  */
 import { defaultRules, parseRulesObject } from '../core/rules';
 import type { RulesDocument } from '../core/rules';
+import { mentionsSchema } from '../core/rules/schema';
+import type { MentionsMap } from '../core/people';
 import { repoKeyFromString } from '../core/storage-keys';
 import type { RepoConfig, StoredChannel } from './repo-config';
 
@@ -25,6 +27,18 @@ export interface EffectiveRules {
   doc: RulesDocument;
   channels: Map<string, EffectiveChannel>;
   usingDefaults: boolean;
+  /**
+   * The rules files' `mentions` maps, for core/people.ts `resolvePeople` (the repository's wins per
+   * person). Each is absent when not set or not in the current shape (an older flat map is ignored).
+   */
+  mentions: { workspace?: MentionsMap; repository?: MentionsMap };
+}
+
+/** A stored `mentions` value in the rules file's shape, or undefined. */
+function storedMentions(raw: unknown): MentionsMap | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const parsed = mentionsSchema.safeParse(raw);
+  return parsed.success && Object.keys(parsed.data).length > 0 ? (parsed.data as MentionsMap) : undefined;
 }
 
 export const workspaceScope = (workspace: string): string => `ws-${workspace.replace(/[{}]/g, '').toLowerCase()}`;
@@ -66,7 +80,14 @@ export function effectiveRules(loaded: LoadedConfig, repo: string, workspace: st
   const cacheKey = JSON.stringify(raw);
   const doc = parseCached(cacheKey, raw);
   if (!doc) return null;
-  return { doc, channels, usingDefaults: !source };
+  const workspaceMentions = storedMentions(loaded.workspace?.mentions);
+  const repositoryMentions = storedMentions(own?.mentions);
+  return {
+    doc,
+    channels,
+    usingDefaults: !source,
+    mentions: { ...(workspaceMentions ? { workspace: workspaceMentions } : {}), ...(repositoryMentions ? { repository: repositoryMentions } : {}) },
+  };
 }
 
 /** Configs saved by name ("workspace/slug") keep their secrets under that name's key. */

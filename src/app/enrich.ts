@@ -1,14 +1,20 @@
 /**
  * Forge events carry only UUIDs. Before an alert goes out, fill in what people need to act:
- * repository name, commit message and author, the failing step. Calls are cached and any failure
- * leaves the alert as it was (graceful degradation): an alert without a commit message beats none.
+ * repository name, commit message and author, and for a failed Pipelines run the failing step, how
+ * long it ran, the end of its log and who started the run. Calls are cached and any failure leaves
+ * the alert as it was (graceful degradation): an alert without a commit message beats none.
  */
 import type { Alert } from '../core/alerts/alert';
 import type { AppDeps } from './app-types';
 
 const MAX_MESSAGE = 2000;
 
-export async function enrichAlerts(deps: AppDeps, alerts: Alert[], repo: string): Promise<Alert[]> {
+export interface EnrichOptions {
+  /** False when no matching rule shows the log tail (every one says `logTail: false`): the log is not fetched. */
+  logTail?: boolean;
+}
+
+export async function enrichAlerts(deps: AppDeps, alerts: Alert[], repo: string, options: EnrichOptions = {}): Promise<Alert[]> {
   const needsRepo = alerts.some((a) => !a.repository.fullName);
   const repoId = alerts[0]?.repository.uuid ?? alerts[0]?.repository.fullName ?? repo;
   const details = needsRepo ? await safe(deps, () => deps.bitbucket.getRepository(repoId)) : null;
@@ -40,9 +46,21 @@ export async function enrichAlerts(deps: AppDeps, alerts: Alert[], repo: string)
     }
     // The failing step, when the pipeline run is known (Pipelines API results carry its uuid).
     const failing = next.build;
-    if (failing && failing.state === 'FAILED' && failing.runId && !failing.failedStep) {
-      const step = await safe(deps, () => deps.bitbucket.getFailedStep(repoId, failing.runId!));
-      if (step) next = { ...next, build: { ...failing, failedStep: step } };
+    if (failing && failing.state === 'FAILED' && failing.runId) {
+      const runId = failing.runId;
+      const details = await safe(deps, () => deps.bitbucket.getFailedStepDetails(repoId, runId));
+      const name = details?.name ?? (failing.failedStep ? null : await safe(deps, () => deps.bitbucket.getFailedStep(repoId, runId)));
+      if (name && !failing.failedStep) next = { ...next, build: { ...failing, failedStep: name } };
+      if (details?.durationSeconds != null && next.failedStepDurationSeconds == null) next = { ...next, failedStepDurationSeconds: details.durationSeconds };
+      if (details?.uuid && options.logTail !== false && !next.logTail) {
+        const stepUuid = details.uuid;
+        const tail = await safe(deps, () => deps.bitbucket.getStepLogTail(repoId, runId, stepUuid));
+        if (tail && tail.lines.length > 0) next = { ...next, logTail: tail };
+      }
+      if (!next.triggeredBy) {
+        const run = await safe(deps, () => deps.bitbucket.getPipeline(repoId, runId));
+        if (run?.creator) next = { ...next, triggeredBy: run.creator };
+      }
     }
     out.push(next);
   }

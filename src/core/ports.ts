@@ -156,6 +156,23 @@ export interface CommitDetails {
   url: string | null;
 }
 
+/** The failed step of a pipeline run, from `GET …/pipelines/{uuid}/steps/`. */
+export interface FailedStepDetails {
+  /** Braced step uuid, needed to read its log; null when Bitbucket left it out. */
+  uuid: string | null;
+  name: string | null;
+  durationSeconds: number | null;
+}
+
+/** A pipeline run, from `GET …/pipelines/{uuid}`. */
+export interface PipelineDetails {
+  uuid: string;
+  /** Who started the run (the pipeline's `creator`); null for runs Bitbucket started by itself without one. */
+  creator: import('./events/repo-event').Person | null;
+  /** The trigger's type as Bitbucket names it ("pipeline_trigger_push", "pipeline_trigger_manual", ...). */
+  trigger: string | null;
+}
+
 /** Bitbucket REST calls made as the app (Forge: `api.asApp().requestBitbucket`). All degrade to null/[] on failure. */
 export interface BitbucketApi {
   getRepository(repo: string): Promise<RepositoryDetails | null>;
@@ -165,6 +182,12 @@ export interface BitbucketApi {
   listRecentPipelines(repo: string, limit?: number): Promise<unknown[]>;
   /** Name of the first failed step of a pipeline, when it can be found. */
   getFailedStep(repo: string, pipelineUuid: string): Promise<string | null>;
+  /** The first failed step with its uuid and how long it ran (same call as `getFailedStep`). */
+  getFailedStepDetails(repo: string, pipelineUuid: string): Promise<FailedStepDetails | null>;
+  /** The pipeline run itself: who started it. */
+  getPipeline(repo: string, pipelineUuid: string): Promise<PipelineDetails | null>;
+  /** The processed end of a step's log (core/log-tail.ts), or null when there is none or it cannot be read. */
+  getStepLogTail(repo: string, pipelineUuid: string, stepUuid: string): Promise<import('./alerts/alert').LogTail | null>;
 }
 
 /** Who is calling a resolver. Only `accountId` from the Forge context is trusted. */

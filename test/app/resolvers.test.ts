@@ -243,6 +243,21 @@ describe('secrets are write-only', () => {
     expect(res.steps.map((s: { step: string; outcome: string }) => [s.step, s.outcome])).toEqual([['open', 'delivered'], ['resolve', 'failed']]);
   });
 
+  test('secrets follow their destination: changing where a channel sends requires its secrets again', async () => {
+    await ok(t, 'saveChannel', { channel: pagerduty({ url: 'https://events.pagerduty.com/v2/enqueue' }) });
+    const moved = await t.call('saveChannel', { channel: pagerduty({ routingKey: '', url: 'https://collector.attacker.example/v2/enqueue' }) });
+    expect(moved).toMatchObject({ ok: false, error: { code: 'invalid', fields: [{ path: 'routingKey', message: expect.stringMatching(/enter it again/) }] } });
+    expect(JSON.stringify(moved)).not.toContain(PD_KEY);
+    // Nothing changed: a test still goes to the original destination with the stored key.
+    t.http.sent.length = 0;
+    await ok(t, 'testChannel', { name: 'pager' });
+    expect(t.http.sent[0]!.url).toBe('https://events.pagerduty.com/v2/enqueue');
+    // Same destination, other options: the stored key is kept.
+    await ok(t, 'saveChannel', { channel: pagerduty({ routingKey: '', severity: 'warning', url: 'https://events.pagerduty.com/v2/enqueue' }) });
+    // The key entered again with the new destination: accepted.
+    await ok(t, 'saveChannel', { channel: pagerduty({ routingKey: 'R0ut1ngKeyForTheNewCollect000032', url: 'https://collector.attacker.example/v2/enqueue' }) });
+  });
+
   test('renaming a channel keeps its secret and updates the rules that use it', async () => {
     await ok(t, 'saveChannel', { channel: slack() });
     await ok(t, 'saveRules', { rules: [rule()] });
@@ -482,8 +497,8 @@ describe('egress checks on save', () => {
 
   test('private addresses are accepted when egress.allowPrivate is set, link-local and metadata never; the app itself never is', async () => {
     t = startTestApp({ egress: { ...STRICT_EGRESS, allowedHosts: ['*'], allowPrivate: true } });
-    for (const url of ['https://10.0.0.5/hook', 'https://192.168.1.1/hook']) {
-      const res = await t.call('saveChannel', { channel: webhook({ name: 'private', url }) });
+    for (const [i, url] of ['https://10.0.0.5/hook', 'https://192.168.1.1/hook'].entries()) {
+      const res = await t.call('saveChannel', { channel: webhook({ name: `private-${i}`, url }) });
       expect({ url, ok: res.ok }).toEqual({ url, ok: true });
     }
     const metadata = await t.call('saveChannel', { channel: webhook({ name: 'metadata', url: 'https://169.254.169.254/x' }) });

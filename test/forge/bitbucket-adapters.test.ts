@@ -8,8 +8,10 @@ import { createForgeKvsStore } from '../../src/adapters/forge/kvs-store';
 import { createConsoleLogger } from '../../src/adapters/forge/logger';
 import type { Logger } from '../../src/core/ports';
 
-type Reply = { status: number; body?: unknown } | 'hang' | 'throw';
+type Reply = { status: number; body?: unknown; text?: string; headers?: Record<string, string> } | 'hang' | 'throw';
 const asAppCalls: string[] = [];
+/** The second argument of each asApp call (headers), in call order. */
+const asAppInits: ({ headers?: Record<string, string> } | undefined)[] = [];
 const asUserCalls: string[] = [];
 let appReplies: (path: string) => Reply = () => ({ status: 404 });
 let userReplies: (path: string) => Reply = () => ({ status: 404 });
@@ -17,12 +19,21 @@ let userReplies: (path: string) => Reply = () => ({ status: 404 });
 function respond(reply: Reply) {
   if (reply === 'hang') return new Promise(() => undefined);
   if (reply === 'throw') return Promise.reject(new Error('socket hang up'));
-  return Promise.resolve({ ok: reply.status >= 200 && reply.status < 300, status: reply.status, json: async () => reply.body });
+  const headers = Object.fromEntries(Object.entries(reply.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  return Promise.resolve({
+    ok: reply.status >= 200 && reply.status < 300,
+    status: reply.status,
+    json: async () => reply.body,
+    text: async () => reply.text ?? JSON.stringify(reply.body ?? ''),
+    headers: { get: (name: string) => headers[name.toLowerCase()] ?? null },
+  });
 }
 
 jest.mock('@forge/api', () => {
   const actual = jest.requireActual('@forge/api');
-  const asApp = () => ({ requestBitbucket: (r: { value: string }) => (asAppCalls.push(r.value), respond(appReplies(r.value))) });
+  const asApp = () => ({
+    requestBitbucket: (r: { value: string }, init?: { headers?: Record<string, string> }) => (asAppCalls.push(r.value), asAppInits.push(init), respond(appReplies(r.value))),
+  });
   const asUser = () => ({ requestBitbucket: (r: { value: string }) => (asUserCalls.push(r.value), respond(userReplies(r.value))) });
   return { ...actual, __esModule: true, asApp, asUser, default: { ...actual.default, asApp, asUser } };
 });
@@ -49,6 +60,7 @@ const aRepositoryBody = () => ({
 let kvsFake: ForgeKvsFake;
 beforeEach(() => {
   asAppCalls.length = 0;
+  asAppInits.length = 0;
   asUserCalls.length = 0;
   appReplies = () => ({ status: 404 });
   userReplies = () => ({ status: 404 });
@@ -167,7 +179,108 @@ describe('BitbucketApi over requestBitbucket (as the app)', () => {
     });
     const bb = createForgeBitbucketApi({ log: quietLog() });
     expect(await bb.getFailedStep('acme/api', PIPELINE.slice(1, -1))).toBe('Unit tests');
-    expect(asAppCalls).toEqual([`/2.0/repositories/acme/api/pipelines/${PIPELINE}/steps/?pagelen=100`]);
+    // The run's creator is read with it (one cache entry per failed run).
+    expect(asAppCalls).toEqual([`/2.0/repositories/acme/api/pipelines/${PIPELINE}/steps/?pagelen=100`, `/2.0/repositories/acme/api/pipelines/${PIPELINE}`]);
+  });
+
+  describe('a failed run: step details, creator and log tail', () => {
+    const STEP = '{b2c3d4e5-0000-4000-8000-000000000002}';
+    const stepsRoute = `/2.0/repositories/acme/api/pipelines/${PIPELINE}/steps/?pagelen=100`;
+    const pipelineRoute = `/2.0/repositories/acme/api/pipelines/${PIPELINE}`;
+    const logRoute = `/2.0/repositories/acme/api/pipelines/${PIPELINE}/steps/${STEP}/log`;
+    const stepsBody = {
+      values: [
+        { uuid: '{00000000-0000-4000-8000-00000000000a}', name: 'Build', state: { name: 'COMPLETED', result: { name: 'SUCCESSFUL' } }, duration_in_seconds: 30 },
+        { uuid: STEP.toUpperCase(), name: 'Unit tests', state: { name: 'COMPLETED', result: { name: 'FAILED' } }, started_on: '2026-11-23T10:00:00.000Z', completed_on: '2026-11-23T10:03:12.400Z' },
+      ],
+    };
+    const pipelineBody = {
+      uuid: PIPELINE,
+      creator: { type: 'user', display_name: 'Ravi Patel', account_id: '712020:ravi', uuid: '{r-1}' },
+      trigger: { type: 'pipeline_trigger_manual' },
+    };
+    const answer = (log: Reply) => (path: string): Reply =>
+      path === stepsRoute ? { status: 200, body: stepsBody } : path === pipelineRoute ? { status: 200, body: pipelineBody } : path === logRoute ? log : { status: 404 };
+
+    it('maps the failed step (uuid, duration from started_on/completed_on) and the creator, cached in KVS as one entry', async () => {
+      appReplies = answer({ status: 404 });
+      const bb = createForgeBitbucketApi({ log: quietLog(), store: createForgeKvsStore() });
+      expect(await bb.getFailedStepDetails('acme/api', PIPELINE)).toEqual({ uuid: STEP, name: 'Unit tests', durationSeconds: 192 });
+      expect(await bb.getPipeline('acme/api', PIPELINE)).toEqual({
+        uuid: PIPELINE, creator: { name: 'Ravi Patel', accountId: '712020:ravi', uuid: '{r-1}' }, trigger: 'pipeline_trigger_manual',
+      });
+      expect(asAppCalls).toEqual([stepsRoute, pipelineRoute]);
+      const fresh = createForgeBitbucketApi({ log: quietLog(), store: createForgeKvsStore() });
+      expect((await fresh.getPipeline('acme/api', PIPELINE))?.creator?.name).toBe('Ravi Patel');
+      expect(asAppCalls).toHaveLength(2);
+    });
+
+    it('asks for the tail only (Range: bytes=-16384), reads a 206 and caches the processed tail (at most 2 KB) in KVS', async () => {
+      const log = ['partial line', ...Array.from({ length: 40 }, (_, i) => `\u001b[32mok ${i}\u001b[0m`), 'Error: expected 200, got 500', 'export TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789'].join('\n');
+      appReplies = answer({ status: 206, text: log, headers: { 'Content-Range': 'bytes 1000-2999/3000' } });
+      const bb = createForgeBitbucketApi({ log: quietLog(), store: createForgeKvsStore() });
+      const tail = await bb.getStepLogTail('acme/api', PIPELINE, STEP);
+      expect(asAppInits[asAppCalls.indexOf(logRoute)]?.headers).toMatchObject({ Range: 'bytes=-16384' });
+      expect(tail!.truncated).toBe(true);
+      expect(tail!.lines).toHaveLength(20);
+      expect(tail!.lines.at(-2)).toBe('Error: expected 200, got 500');
+      expect(tail!.lines.at(-1)).toBe('export TOKEN=***');
+      expect(tail!.lines.join('\n')).not.toMatch(/\u001b|partial line|ghp_/);
+      expect(Buffer.byteLength(JSON.stringify(tail))).toBeLessThan(2_300);
+
+      const fresh = createForgeBitbucketApi({ log: quietLog(), store: createForgeKvsStore() });
+      expect(await fresh.getStepLogTail('acme/api', PIPELINE, STEP)).toEqual(tail);
+      expect(asAppCalls.filter((c) => c === logRoute)).toHaveLength(1);
+    });
+
+    it('reads a whole log answered 200 (Range ignored) and a 206 that starts at byte 0 as complete', async () => {
+      appReplies = answer({ status: 200, text: 'line 1\nline 2\nFAILED: 3 tests\n' });
+      expect(await createForgeBitbucketApi({ log: quietLog() }).getStepLogTail('acme/api', PIPELINE, STEP)).toEqual({ lines: ['line 1', 'line 2', 'FAILED: 3 tests'], truncated: false });
+      appReplies = answer({ status: 206, text: 'first\nlast', headers: { 'content-range': 'bytes 0-9/10' } });
+      expect(await createForgeBitbucketApi({ log: quietLog() }).getStepLogTail('acme/api', PIPELINE, STEP)).toEqual({ lines: ['first', 'last'], truncated: false });
+      // A 200 larger than the tail is cut to its last 16 KB, partial first line dropped.
+      appReplies = answer({ status: 200, text: 'x'.repeat(20_000) + '\nend of a long log' });
+      expect(await createForgeBitbucketApi({ log: quietLog() }).getStepLogTail('acme/api', PIPELINE, STEP)).toEqual({ lines: ['end of a long log'], truncated: true });
+    });
+
+    it('leaves the log out on 404 (no log), 416 (empty log), 304 and a redirect to log storage, logging only the redirect host', async () => {
+      const warnings: string[] = [];
+      const log: Logger = { debug() {}, info() {}, warn: (o: object, m?: string) => warnings.push(`${m} ${JSON.stringify(o)}`), error() {} };
+      for (const reply of [{ status: 404 }, { status: 416 }, { status: 304 }] as Reply[]) {
+        appReplies = answer(reply);
+        expect(await createForgeBitbucketApi({ log: quietLog() }).getStepLogTail('acme/api', PIPELINE, STEP)).toBeNull();
+      }
+      appReplies = answer({ status: 307, headers: { Location: 'https://logs-bucket.s3.amazonaws.com/step.log?X-Amz-Signature=s3cr3tsignature' } });
+      expect(await createForgeBitbucketApi({ log }).getStepLogTail('acme/api', PIPELINE, STEP)).toBeNull();
+      expect(warnings.join('\n')).toContain('logs-bucket.s3.amazonaws.com');
+      expect(warnings.join('\n')).toContain('would need egress');
+      expect(warnings.join('\n')).not.toContain('s3cr3tsignature');
+    });
+
+    it('remembers an empty log (416) in KVS, and a 404 only briefly in memory', async () => {
+      appReplies = answer({ status: 416 });
+      const bb = createForgeBitbucketApi({ log: quietLog(), store: createForgeKvsStore() });
+      expect(await bb.getStepLogTail('acme/api', PIPELINE, STEP)).toBeNull();
+      expect(await createForgeBitbucketApi({ log: quietLog(), store: createForgeKvsStore() }).getStepLogTail('acme/api', PIPELINE, STEP)).toBeNull();
+      expect(asAppCalls.filter((c) => c === logRoute)).toHaveLength(1);
+
+      kvsFake.uninstall();
+      kvsFake = installForgeKvsFake();
+      asAppCalls.length = 0;
+      appReplies = answer({ status: 404 });
+      const other = createForgeBitbucketApi({ log: quietLog(), store: createForgeKvsStore() });
+      expect(await other.getStepLogTail('acme/api', PIPELINE, STEP)).toBeNull();
+      expect(await other.getStepLogTail('acme/api', PIPELINE, STEP)).toBeNull();
+      expect(asAppCalls).toHaveLength(1);
+      expect(kvsFake.keys()).toEqual([]);
+    });
+
+    it('degrades to null when the log does not come in time, and refuses ids it cannot address', async () => {
+      appReplies = (p) => (p === logRoute ? 'hang' : { status: 404 });
+      expect(await createForgeBitbucketApi({ log: quietLog(), timeoutMs: 20 }).getStepLogTail('acme/api', PIPELINE, STEP)).toBeNull();
+      expect(await createForgeBitbucketApi({ log: quietLog() }).getStepLogTail('acme/api', PIPELINE, '../etc')).toBeNull();
+      expect(asAppCalls).toEqual([logRoute]);
+    });
   });
 });
 

@@ -16,17 +16,28 @@
  */
 import api, { route, type Route } from '@forge/api';
 import { bracedUuid } from './invocation';
-import type { BitbucketApi, CommitDetails, KeyValueStore, Logger, RepositoryDetails } from '../../core/ports';
+import type { LogTail } from '../../core/alerts/alert';
+import type { Person } from '../../core/events/repo-event';
+import { LOG_TAIL_LIMITS, processLogTail, stepDurationSeconds } from '../../core/log-tail';
+import type {
+  BitbucketApi, CommitDetails, FailedStepDetails, KeyValueStore, Logger, PipelineDetails, RepositoryDetails,
+} from '../../core/ports';
 import { keys } from '../../core/storage-keys';
 
 export interface BitbucketResponse {
   ok: boolean;
   status: number;
   json(): Promise<unknown>;
+  /** Present on real responses (@forge/api `APIResponse`); the log endpoint answers text, not JSON. */
+  text?(): Promise<string>;
+  headers?: { get(name: string): string | null };
+}
+export interface BitbucketRequestInit {
+  headers?: Record<string, string>;
 }
 /** What `api.asApp()` and `api.asUser()` return, as far as this adapter uses it. */
 export interface BitbucketClient {
-  requestBitbucket(path: Route): Promise<BitbucketResponse>;
+  requestBitbucket(path: Route, init?: BitbucketRequestInit): Promise<BitbucketResponse>;
 }
 
 export interface ForgeBitbucketApiOptions {
@@ -67,8 +78,11 @@ export const braced = (uuid: string): string | null => {
 };
 
 const MEMORY_TTL_MS = { repository: 5 * 60_000, commit: 60 * 60_000, branches: 2 * 60_000, pipelines: 30_000, step: 60 * 60_000, miss: 60_000 };
-/** KVS cache lifetimes (seconds): repository details change rarely; a finished pipeline's steps never do. */
-const KVS_TTL_S = { repository: 3600, step: 86_400 };
+/**
+ * KVS cache lifetimes (seconds): repository details change rarely; a finished pipeline's steps, its
+ * creator and a finished step's log never do (the log tail is stored processed: at most 2 KB).
+ */
+const KVS_TTL_S = { repository: 3600, step: 86_400, pipeline: 86_400, log: 86_400 };
 const MAX_ENTRIES = 500;
 
 const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
@@ -102,6 +116,36 @@ function toCommit(raw: unknown): CommitDetails | null {
     author: name || str(user.account_id) ? { name, accountId: str(user.account_id), uuid: str(user.uuid), email } : null,
     url: str(obj(obj(c.links).html).href),
   };
+}
+
+function toPerson(raw: unknown): Person | null {
+  const a = obj(raw);
+  const name = str(a.display_name) ?? str(a.nickname);
+  const accountId = str(a.account_id);
+  if (!name && !accountId) return null;
+  return { name, accountId, uuid: str(a.uuid) };
+}
+
+function toFailedStep(body: Record<string, unknown>): FailedStepDetails | null {
+  if (!Array.isArray(body.values)) return null;
+  const failed = body.values.map(obj).find((s) => ['FAILED', 'ERROR'].includes(str(obj(obj(s.state).result).name) ?? ''));
+  if (!failed) return null;
+  return { uuid: braced(str(failed.uuid) ?? ''), name: str(failed.name), durationSeconds: stepDurationSeconds(failed) };
+}
+
+/** "bytes 1000-17383/17384" → 1000; null when absent or unreadable. */
+function rangeStart(contentRange: string | null | undefined): number | null {
+  const m = contentRange ? /^bytes\s+(\d+)-\d+\/(?:\d+|\*)$/i.exec(contentRange.trim()) : null;
+  return m ? Number(m[1]) : null;
+}
+
+const BITBUCKET_HOST = /(^|\.)bitbucket\.org$/i;
+
+/** The last `max` UTF-8 bytes of `text` (a partial character at the cut becomes U+FFFD, on the partial first line that is dropped). */
+function lastBytes(text: string, max: number): { text: string; cut: boolean } {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= max) return { text, cut: false };
+  return { text: bytes.subarray(bytes.length - max).toString('utf8'), cut: true };
 }
 
 export function createForgeBitbucketApi(options: ForgeBitbucketApiOptions): BitbucketApi {
@@ -150,6 +194,37 @@ export function createForgeBitbucketApi(options: ForgeBitbucketApiOptions): Bitb
     }
   }
 
+  /**
+   * Makes `call` and reads the body as text, whatever the status (the log endpoint answers
+   * application/octet-stream). Null on timeout or a thrown error. Never throws.
+   */
+  async function getText(call: () => Promise<BitbucketResponse>, what: string): Promise<{ status: number; text: string; header: (n: string) => string | null } | null> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      });
+      const res = await Promise.race([call(), timeout]);
+      if (res === 'timeout') {
+        options.log.warn({ call: what, timeoutMs }, 'Bitbucket API call timed out');
+        return null;
+      }
+      const header = (n: string) => res.headers?.get(n) ?? null;
+      if (res.status < 200 || res.status >= 300 || !res.text) return { status: res.status, text: '', header };
+      const text = await Promise.race([res.text(), timeout.then(() => null)]);
+      if (text === null) {
+        options.log.warn({ call: what, timeoutMs }, 'Bitbucket API call timed out');
+        return null;
+      }
+      return { status: res.status, text, header };
+    } catch (e) {
+      options.log.warn({ call: what, err: (e as Error)?.message }, 'Bitbucket API call failed');
+      return null;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Memory first, then KVS (when given a TTL), then the API; misses are remembered briefly in memory only. */
   async function cached<T>(name: string, memoryTtlMs: number, kvsTtlS: number | null, load: () => Promise<T | null>): Promise<T | null> {
     const hit = recall(name);
@@ -180,7 +255,38 @@ export function createForgeBitbucketApi(options: ForgeBitbucketApiOptions): Bitb
 
   const clampPage = (n: number | undefined, dflt: number) => Math.min(100, Math.max(1, Math.floor(n ?? dflt)));
 
-  return {
+  /**
+   * A failed run's failed step and its creator, read together and cached as one entry: enrichment
+   * wants both, and one KVS read per evaluated failure is what the storage budget allows
+   * (test/forge/reconcile.test.ts). Stored in KVS only when both answers came (a finished run's
+   * steps and creator never change); a partial answer is remembered in memory only.
+   */
+  async function runInfo(repo: string, pipelineUuid: string): Promise<{ step: FailedStepDetails | null; pipeline: PipelineDetails | null } | null> {
+    const seg = segments(repo);
+    const pipeline = braced(pipelineUuid);
+    if (!seg || !pipeline) return null;
+    const name = `run:${seg.workspace}/${seg.repo}:${pipeline}`;
+    const load = async () => {
+      const step = toFailedStep(obj(await getJson(() => app.requestBitbucket(route`/2.0/repositories/${seg.workspace}/${seg.repo}/pipelines/${pipeline}/steps/?pagelen=${100}`), 'getFailedStep')));
+      // https://developer.atlassian.com/cloud/bitbucket/rest/api-group-pipelines/#api-repositories-workspace-repo-slug-pipelines-pipeline-uuid-get
+      const body = obj(await getJson(() => app.requestBitbucket(route`/2.0/repositories/${seg.workspace}/${seg.repo}/pipelines/${pipeline}`), 'getPipeline'));
+      const uuid = str(body.uuid);
+      const details: PipelineDetails | null = uuid ? { uuid, creator: toPerson(body.creator), trigger: str(obj(body.trigger).type) } : null;
+      return { step, pipeline: details };
+    };
+    const hit = recall(name);
+    if (hit) return hit.value as { step: FailedStepDetails | null; pipeline: PipelineDetails | null };
+    const complete = await cached(name, MEMORY_TTL_MS.step, KVS_TTL_S.step, async () => {
+      const value = await load();
+      if (value.step && value.pipeline) return value;
+      remember(`${name}:partial`, value, MEMORY_TTL_MS.miss);
+      return null;
+    });
+    if (complete) return complete;
+    return (recall(`${name}:partial`)?.value as { step: FailedStepDetails | null; pipeline: PipelineDetails | null } | undefined) ?? null;
+  }
+
+  const self: BitbucketApi = {
     async getRepository(repo) {
       const seg = segments(repo);
       if (!seg) return null;
@@ -221,15 +327,64 @@ export function createForgeBitbucketApi(options: ForgeBitbucketApiOptions): Bitb
     },
 
     async getFailedStep(repo, pipelineUuid) {
+      return (await self.getFailedStepDetails(repo, pipelineUuid))?.name ?? null;
+    },
+
+    async getFailedStepDetails(repo, pipelineUuid) {
+      return (await runInfo(repo, pipelineUuid))?.step ?? null;
+    },
+
+    async getPipeline(repo, pipelineUuid) {
+      return (await runInfo(repo, pipelineUuid))?.pipeline ?? null;
+    },
+
+    /**
+     * GET …/steps/{step_uuid}/log (https://developer.atlassian.com/cloud/bitbucket/rest/api-group-pipelines/#api-repositories-workspace-repo-slug-pipelines-pipeline-uuid-steps-step-uuid-log-get).
+     * The reference "supports (and encourages!)" Range requests and documents 200 (the raw log), 304
+     * (same etag as If-None-Match, which we never send), 307 ("after the step is completed, the log
+     * is moved to long term storage and a redirection to the log file is returned"), 404 (no such
+     * pipeline or step, or no log file) and 416 (the range does not exist). It does not list 206,
+     * which RFC 7233 prescribes for a satisfied range; both 200 and 206 are read here.
+     * A redirect that @forge/api's product fetch hands back unfollowed cannot be followed: the
+     * storage host is outside Bitbucket and not an egress host of the manifest, and a pre-signed URL
+     * is a credential, so only its host is logged and the alert goes out without the log.
+     */
+    async getStepLogTail(repo, pipelineUuid, stepUuid) {
       const seg = segments(repo);
       const pipeline = braced(pipelineUuid);
-      if (!seg || !pipeline) return null;
-      return cached(`step:${seg.workspace}/${seg.repo}:${pipeline}`, MEMORY_TTL_MS.step, KVS_TTL_S.step, async () => {
-        const body = obj(await getJson(() => app.requestBitbucket(route`/2.0/repositories/${seg.workspace}/${seg.repo}/pipelines/${pipeline}/steps/?pagelen=${100}`), 'getFailedStep'));
-        if (!Array.isArray(body.values)) return null;
-        const failed = body.values.map(obj).find((s) => ['FAILED', 'ERROR'].includes(str(obj(obj(s.state).result).name) ?? ''));
-        return failed ? str(failed.name) : null;
+      const step = braced(stepUuid);
+      if (!seg || !pipeline || !step) return null;
+      const tail = await cached(`log:${seg.workspace}/${seg.repo}:${pipeline}:${step}`, MEMORY_TTL_MS.step, KVS_TTL_S.log, async (): Promise<LogTail | null> => {
+        const res = await getText(() => app.requestBitbucket(route`/2.0/repositories/${seg.workspace}/${seg.repo}/pipelines/${pipeline}/steps/${step}/log`, {
+          // Only the tail; Accept must not be JSON-only (the log is application/octet-stream).
+          headers: { Range: `bytes=-${LOG_TAIL_LIMITS.fetchBytes}`, Accept: 'application/octet-stream, text/plain, */*' },
+        }), 'getStepLogTail');
+        if (!res) return null;
+        if (res.status === 206 || res.status === 200) {
+          const start = rangeStart(res.header('content-range'));
+          // 200: the whole log (Range ignored); take the tail here. 206: the tail; partial unless it starts at byte 0.
+          const { text, cut } = lastBytes(res.text, LOG_TAIL_LIMITS.fetchBytes);
+          const startsMidway = cut || (res.status === 206 && (start === null ? Buffer.byteLength(res.text, 'utf8') >= LOG_TAIL_LIMITS.fetchBytes : start > 0));
+          return processLogTail(text, { startsMidway }) ?? { lines: [], truncated: false };
+        }
+        // A suffix range of an empty log is unsatisfiable (RFC 7233 §2.1): nothing to show, and it stays so.
+        if (res.status === 416) return { lines: [], truncated: false };
+        if (res.status >= 300 && res.status < 400) {
+          let host: string | null = null;
+          try {
+            host = new URL(res.header('location') ?? '', 'https://api.bitbucket.org').host;
+          } catch {
+            host = null;
+          }
+          const where = host && BITBUCKET_HOST.test(host) ? 'a Bitbucket host' : 'log storage outside Bitbucket (would need egress)';
+          options.log.warn({ call: 'getStepLogTail', status: res.status, locationHost: host }, `step log redirected to ${where}; sending without the log`);
+          return null;
+        }
+        options.log.warn({ call: 'getStepLogTail', status: res.status }, res.status === 404 ? 'step has no log' : 'Bitbucket API call failed');
+        return null;
       });
+      return tail && tail.lines.length > 0 ? tail : null;
     },
   };
+  return self;
 }

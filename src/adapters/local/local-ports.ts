@@ -12,6 +12,9 @@ export const offlineBitbucket: BitbucketApi = {
   listBranches: async () => [],
   listRecentPipelines: async () => [],
   getFailedStep: async () => null,
+  getFailedStepDetails: async () => null,
+  getPipeline: async () => null,
+  getStepLogTail: async () => null,
 };
 
 export const LOCAL_ADMIN = 'local-admin';

@@ -1,5 +1,5 @@
 import type {
-  BuildInfo, BuildState, DeploymentInfo, DeploymentState, PullRequestInfo, PushChange, RepositoryRef,
+  BuildInfo, BuildState, DeploymentInfo, DeploymentState, Person, PullRequestInfo, PushChange, RepositoryRef,
 } from '../events/repo-event';
 
 /**
@@ -60,6 +60,13 @@ export interface AlertLinks {
   pullRequest?: string | null;
 }
 
+/** The last meaningful lines of the failed step's log (core/log-tail.ts): at most 20 lines, 2 KB, secrets masked. */
+export interface LogTail {
+  lines: string[];
+  /** The log has lines that are not shown. */
+  truncated: boolean;
+}
+
 export interface Alert {
   version: 1;
   /** Deterministic: the same event raises an alert with the same id (idempotency across redelivery). */
@@ -85,4 +92,10 @@ export interface Alert {
   test?: boolean;
   /** True for a still-failing reminder raised by a rule's `remindEvery` (not by a new build). */
   reminder?: boolean;
+  /** How long the failed step (`build.failedStep`) ran, when known (Pipelines API enrichment). */
+  failedStepDurationSeconds?: number | null;
+  /** The end of the failed step's log, when it could be read. A rule's `logTail: false` keeps it out of messages. */
+  logTail?: LogTail | null;
+  /** Who started the Pipelines run (the pipeline's `creator`), when known; may be the commit author. */
+  triggeredBy?: Person | null;
 }

@@ -9,7 +9,8 @@ import type { DeliveryOutcome } from '../delivery/outcome';
 import { classifyHttp, describeStatus } from '../delivery/http-status';
 import type { HttpRequest, HttpResponse } from '../ports';
 import { boundedKey, incidentAction, jsonRequest, stripTrailingSlash, truncate } from './channel-support';
-import { describeAlert, plainDescription } from './message';
+import type { BuildContext } from './channel';
+import { describeForChannel, plainDescription } from './message';
 
 /** message ≤ 130, alias ≤ 512, description ≤ 15000, source ≤ 100, entity ≤ 512, note ≤ 25000, tag ≤ 50, details ≤ 8000 in all. */
 export const ALERT_API_LIMITS = { message: 130, alias: 512, description: 15_000, source: 100, entity: 512, note: 25_000, tag: 50, detailValue: 500 };
@@ -24,13 +25,14 @@ export interface AlertApiTarget {
   priority: (typeof PRIORITIES)[number];
 }
 
-export function buildAlertApiRequest(alert: Alert, target: AlertApiTarget): HttpRequest | null {
+export function buildAlertApiRequest(alert: Alert, target: AlertApiTarget, ctx?: BuildContext): HttpRequest | null {
   const action = incidentAction(alert.type);
   if (!action) return null;
   const base = stripTrailingSlash(target.base);
   const alias = boundedKey(alert.incidentKey, ALERT_API_LIMITS.alias);
   const headers = { authorization: `GenieKey ${target.apiKey}` };
-  const msg = describeAlert(alert);
+  // The log tail goes in the description (up to 15,000 characters); details values are kept short.
+  const msg = describeForChannel(alert, ctx);
   if (action === 'resolve') {
     const url = `${base}/v2/alerts/${encodeURIComponent(alias)}/close?identifierType=alias`;
     return jsonRequest('POST', url, { source: SOURCE, note: truncate(plainDescription(msg), ALERT_API_LIMITS.note) }, headers);

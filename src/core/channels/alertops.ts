@@ -14,9 +14,9 @@ import type { Alert } from '../alerts/alert';
 import type { DeliveryOutcome } from '../delivery/outcome';
 import { classifyHttp, describeStatus } from '../delivery/http-status';
 import type { HttpRequest, HttpResponse } from '../ports';
-import type { Channel } from './channel';
+import type { BuildContext, Channel } from './channel';
 import { boundedKey, endpointUrl, incidentAction, jsonRequest, parseWith, truncate, urlIdentity } from './channel-support';
-import { buildLabel, describeAlert, plainDescription, type AlertMessage } from './message';
+import { buildLabel, describeForChannel, plainDescription, type AlertMessage } from './message';
 
 const SEVERITIES = ['Critical', 'High', 'Medium', 'Low'] as const;
 
@@ -74,10 +74,11 @@ export const alertops: Channel<AlertOpsConfig> = {
   targetIdentity: (config) => urlIdentity('alertops', config.url),
   urls: (config) => [config.url],
 
-  buildRequest(alert: Alert, config: AlertOpsConfig): HttpRequest | null {
+  buildRequest(alert: Alert, config: AlertOpsConfig, ctx?: BuildContext): HttpRequest | null {
     const action = incidentAction(alert.type);
     if (!action) return null;
-    const msg = describeAlert(alert);
+    // long_text carries the log tail (plainDescription puts it last).
+    const msg = describeForChannel(alert, ctx);
     const sourceId = boundedKey(alert.incidentKey, LIMITS.sourceId);
     const url = msg.links[0]?.url ?? msg.repositoryUrl ?? '';
     return jsonRequest('POST', config.url, {

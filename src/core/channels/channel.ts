@@ -25,6 +25,14 @@ export interface BuildContext {
   rule: string;
   /** Optional map from Bitbucket account id / uuid / e-mail to a chat handle. */
   mentions?: Record<string, string>;
+  /**
+   * The alert's people (commit author, who started the run) resolved against the rules files'
+   * `mentions` maps (core/people.ts `resolvePeople`). Absent: the alert's people, without handles
+   * beyond `mentions` above. Unmapped people are named in plain text, never as a mention.
+   */
+  people?: readonly import('../people').ResolvedPerson[];
+  /** The matched rule's `logTail` option: false keeps the failed step's log out of the message. */
+  logTail?: boolean;
 }
 
 /**

@@ -14,7 +14,7 @@ import type { BuildContext, Channel } from './channel';
 import {
   APP_URL, APP_VERSION, endpointUrl, jsonRequest, mentionsField, optionalText, parseWith, truncate, urlIdentity, withQuery,
 } from './channel-support';
-import { describeAlert, factLines, groupLines, link, TEST_NOTE, toneColorInt } from './message';
+import { describeAlert, describeForChannel, factLines, fitLogLines, groupLines, link, logTailHeading, neutralizeFences, TEST_NOTE, toneColorInt } from './message';
 
 const schema = z.object({ url: endpointUrl(), username: optionalText(80), mentions: mentionsField() });
 export type DiscordConfig = z.infer<typeof schema>;
@@ -64,28 +64,38 @@ export const discord: Channel<DiscordConfig> = {
   urls: (config) => [config.url],
 
   buildRequest(alert: Alert, config: DiscordConfig, ctx: BuildContext): HttpRequest {
-    const msg = describeAlert(alert, { ...config.mentions, ...ctx.mentions });
+    const msg = describeForChannel(alert, ctx, 'discord', config.mentions);
     const title = truncate(`${msg.emoji} ${msg.test ? '[Test] ' : ''}${msg.headline}`, LIMITS.title);
     const footer = truncate(msg.repository, LIMITS.footer);
     const fields: { name: string; value: string; inline: boolean }[] = [];
     const group = groupLines(msg, 'markdown');
     if (group.length > 0) fields.push({ name: 'Also for this commit', value: truncate(group.join('\n'), LIMITS.fieldValue), inline: false });
     const links = msg.links.map((l) => link(l.text, l.url, 'markdown')).join(' · ');
-    const lines = [...(msg.test ? [`🧪 ${TEST_NOTE}`, ''] : []), ...factLines(msg, 'markdown', discordMention), ...(links ? ['', links] : [])];
+    const lines = [...(msg.test ? [`🧪 ${TEST_NOTE}`, ''] : []), ...factLines(msg, 'markdown', discordMention)];
     // The 6000-character total covers title, description, field names and values, and footer.
     const used = title.length + footer.length + fields.reduce((n, f) => n + f.name.length + f.value.length, 0);
-    const description = truncate(lines.join('\n'), Math.min(LIMITS.description, LIMITS.embedTotal - used));
+    const room = Math.min(LIMITS.description, LIMITS.embedTotal - used);
+    const linksPart = links ? `\n\n${links}` : '';
+    // The log tail as a code block (no markdown inside; "```" in a line is broken up so it cannot close it), at most half the room.
+    let logPart = '';
+    if (msg.logTail) {
+      const heading = `\n\n**${logTailHeading(msg.logTail).replace(/([\\`*_~[\]|])/g, '\\$1')}:**\n`;
+      const block = fitLogLines(msg.logTail.lines, (ls) => '```\n' + ls.map(neutralizeFences).join('\n') + '\n```', Math.floor(room / 2) - heading.length);
+      if (block) logPart = heading + block.text;
+    }
+    const description = truncate(lines.join('\n'), Math.max(0, room - logPart.length - linksPart.length)) + logPart + linksPart;
     const buildUrl = msg.links[0]?.url;
     const embed: Record<string, unknown> = { title, description, color: toneColorInt(msg.tone), footer: { text: footer }, timestamp: alert.occurredAt };
     if (buildUrl) embed.url = buildUrl;
     if (fields.length > 0) embed.fields = fields;
-    const ids = mentionedIds(msg.author?.handle);
+    // Discord allows at most 100 ids in allowed_mentions.users.
+    const ids = [...new Set(msg.people.flatMap((p) => mentionedIds(p.handle)))].slice(0, 100);
     const body: Record<string, unknown> = {
       embeds: [embed],
-      // Ping only the mapped author, never @everyone or roles that a commit message might contain.
+      // Ping only the mapped people, never @everyone or roles that a commit message or log might contain.
       allowed_mentions: { parse: [], users: ids },
     };
-    if (ids.length > 0) body.content = truncate(`${discordMention(ids[0]!)}`, LIMITS.content);
+    if (ids.length > 0) body.content = truncate(ids.map((id) => discordMention(id)).join(' '), LIMITS.content);
 
     const messageId = ctx.incidentMemo?.messageId;
     if ((alert.type === 'build.fixed' || alert.type === 'deployment.fixed') && messageId) {

@@ -12,7 +12,7 @@ import type { BuildContext, Channel } from './channel';
 import {
   boundedKey, endpointUrl, fitBody, jsonRequest, mentionsField, parseWith, truncate, urlIdentity, withQuery,
 } from './channel-support';
-import { describeAlert, factValue, groupLines, TEST_NOTE } from './message';
+import { describeForChannel, factValue, fitLogLines, groupLines, logTailHeading, TEST_NOTE } from './message';
 
 const schema = z.object({ url: endpointUrl(), mentions: mentionsField() });
 export type GoogleChatConfig = z.infer<typeof schema>;
@@ -37,6 +37,15 @@ const CHAT_MARKERS: Record<string, string> = {
   '<': '‹', // U+2039 SINGLE LEFT-POINTING ANGLE QUOTATION MARK
   '>': '›', // U+203A SINGLE RIGHT-POINTING ANGLE QUOTATION MARK
 };
+
+/**
+ * A log line inside a ``` block of the message text: Chat formats nothing there, but a backtick
+ * could close the block and angle brackets could form a `<users/all>` mention, so those get the
+ * same look-alikes as above. Dots and "://" stay: paths and URLs in a log are read, not clicked.
+ */
+export function escapeGoogleChatCode(text: string): string {
+  return text.replace(/[`<>]/g, (c) => CHAT_MARKERS[c]!);
+}
 
 export function escapeGoogleChatText(text: string): string {
   return text
@@ -66,8 +75,8 @@ export const googleChat: Channel<GoogleChatConfig> = {
   urls: (config) => [config.url],
 
   buildRequest(alert: Alert, config: GoogleChatConfig, ctx: BuildContext): HttpRequest {
-    const msg = describeAlert(alert, { ...config.mentions, ...ctx.mentions });
-    const mention = msg.author?.handle ? ` ${googleChatMention(msg.author.handle)}` : '';
+    const msg = describeForChannel(alert, ctx, 'google-chat', config.mentions);
+    const mention = msg.people.filter((p) => p.handle).map((p) => ` ${googleChatMention(p.handle!)}`).join('');
     const body = fitBody((budget) => {
       const cut = (t: string) => truncate(t, budget);
       const widgets: unknown[] = msg.facts.map((f) => ({
@@ -81,8 +90,16 @@ export const googleChat: Channel<GoogleChatConfig> = {
       if (msg.links.length > 0) {
         sections.push({ widgets: [{ buttonList: { buttons: msg.links.map((l) => ({ text: l.text, onClick: { openLink: { url: l.url } } })) } }] });
       }
+      // Cards have no monospace text, so the log tail goes in the message text as a code block.
+      let log = '';
+      if (msg.logTail) {
+        const heading = `\n\n_${escapeGoogleChatText(logTailHeading(msg.logTail))}_:\n`;
+        const max = Math.min(TEXT - 400 - mention.length, Math.floor(budget * 1.5)) - heading.length;
+        const block = fitLogLines(msg.logTail.lines, (ls) => '```\n' + ls.map(escapeGoogleChatCode).join('\n') + '\n```', max);
+        if (block) log = heading + block.text;
+      }
       return {
-        text: truncate(`${msg.emoji} ${escapeGoogleChatText(msg.title)}`, Math.min(TEXT, budget)) + mention,
+        text: truncate(`${msg.emoji} ${escapeGoogleChatText(msg.title)}`, Math.min(TEXT, budget)) + mention + log,
         cardsV2: [{
           cardId: 'build-alert',
           card: {

@@ -33,6 +33,6 @@ export const jsmOps: Channel<JsmOpsConfig> = {
   parseConfig: (input) => parseWith(schema, input),
   targetIdentity: (config) => `jsm-ops:${new URL(base(config)).host}#${shortHash(config.apiKey)}`,
   urls: (config) => [`${base(config)}/v2/alerts`],
-  buildRequest: (alert, config) => buildAlertApiRequest(alert, { base: base(config), apiKey: config.apiKey, priority: config.priority }),
+  buildRequest: (alert, config, ctx) => buildAlertApiRequest(alert, { base: base(config), apiKey: config.apiKey, priority: config.priority }, ctx),
   classify: classifyAlertApi,
 };

@@ -9,7 +9,7 @@ import { classifyHttp, describeStatus } from '../delivery/http-status';
 import type { HttpRequest, HttpResponse } from '../ports';
 import type { BuildContext, Channel } from './channel';
 import { endpointUrl, jsonRequest, mentionsField, optionalText, parseWith, truncate, urlIdentity } from './channel-support';
-import { describeAlert, escapeText, factLines, groupLines, link, TEST_NOTE, toneColor } from './message';
+import { describeForChannel, escapeText, factLines, fitLogLines, groupLines, link, logTailHeading, neutralizeFences, TEST_NOTE, toneColor } from './message';
 
 const schema = z.object({
   url: endpointUrl(),
@@ -59,8 +59,8 @@ export const mattermost: Channel<MattermostConfig> = {
   urls: (config) => [config.url],
 
   buildRequest(alert: Alert, config: MattermostConfig, ctx: BuildContext): HttpRequest {
-    const msg = describeAlert(alert, { ...config.mentions, ...ctx.mentions });
-    const mention = msg.author?.handle ? ` ${mattermostMention(msg.author.handle)}` : '';
+    const msg = describeForChannel(alert, ctx, 'mattermost', config.mentions);
+    const mention = msg.people.filter((p) => p.handle).map((p) => ` ${mattermostMention(p.handle!)}`).join('');
     const linksLine = msg.links.map((l) => link(l.text, l.url, 'markdown')).join(' · ');
     const title = truncate(`${msg.test ? '[Test] ' : ''}${msg.headline}`, LIMITS.title);
 
@@ -72,11 +72,20 @@ export const mattermost: Channel<MattermostConfig> = {
       const group = groupLines(trimmed, 'markdown');
       if (group.length > 0) lines.push('', '**Also for this commit:**', ...group);
       const tail = linksLine ? `\n\n${linksLine}` : '';
+      // The log tail as a fenced code block (no markdown or mentions inside; "```" in a line is broken
+      // up), sized with the free text so the whole attachment stays under the props limit.
+      let log = '';
+      if (msg.logTail) {
+        const heading = `\n\n**${escapeText(logTailHeading(msg.logTail), 'markdown')}:**\n`;
+        const max = Math.min(budget * 6, Math.floor(maxText / 2)) - heading.length;
+        const block = fitLogLines(msg.logTail.lines, (ls) => '```\n' + ls.map(neutralizeFences).join('\n') + '\n```', max);
+        if (block) log = heading + block.text;
+      }
       const attachment: Record<string, unknown> = {
         fallback: truncate(msg.title, Math.min(LIMITS.title, Math.max(budget, 120))),
         color: toneColor(msg.tone),
         title: truncate(title, Math.max(budget, 120)),
-        text: truncate(lines.join('\n'), Math.max(0, maxText - tail.length)) + tail,
+        text: truncate(lines.join('\n'), Math.max(0, maxText - tail.length - log.length)) + log + tail,
       };
       if (msg.links[0]) attachment.title_link = msg.links[0].url;
       return attachment;

@@ -5,7 +5,9 @@
  */
 import type { Alert, AlertType, GroupedBuild } from '../alerts/alert';
 import type { BuildInfo, Person } from '../events/repo-event';
-import { truncate } from './channel-support';
+import { personEmail, personName, resolvePeople, type MentionTarget, type PersonRole, type ResolvedPerson } from '../people';
+import type { BuildContext } from './channel';
+import { byteLength, truncate } from './channel-support';
 
 export type Tone = 'danger' | 'success' | 'warning' | 'info' | 'neutral';
 
@@ -13,12 +15,28 @@ export interface MessageFact {
   label: string;
   value: string;
   url?: string | null;
+  /** A person's handle on this channel, shown as a mention after the value. */
+  handle?: string | null;
 }
 
 export interface MessageAuthor {
   name: string;
   /** The handle from the mentions map (vendor user id or name), formatted by the channel. */
   handle: string | null;
+}
+
+/** Someone to ask: the commit author, who started the run. */
+export interface MessagePerson {
+  name: string;
+  roles: PersonRole[];
+  /** Handle on the channel being built for (mentions map, else the channel's own `mentions` config). */
+  handle: string | null;
+}
+
+export interface MessageLogTail {
+  lines: string[];
+  truncated: boolean;
+  step: string | null;
 }
 
 export interface MessageGroupItem {
@@ -40,6 +58,10 @@ export interface AlertMessage {
   facts: MessageFact[];
   commit: { short: string; message: string | null; url: string | null } | null;
   author: MessageAuthor | null;
+  /** Everyone the alert names, author first; `handle` set for those with a mention on this channel. */
+  people: MessagePerson[];
+  /** The end of the failed step's log, unless the rule turned it off (`logTail: false`). */
+  logTail: MessageLogTail | null;
   /** Other builds of the same commit folded into this alert. */
   group: MessageGroupItem[];
   /** Builds beyond the listed ones. */
@@ -98,20 +120,6 @@ export function buildLabel(build: BuildInfo | undefined): string {
   return build.number != null && !base.includes(`#${build.number}`) ? `${base} #${build.number}` : base;
 }
 
-/** Display name without the e-mail part of a raw "Name <email>" author string. */
-function personName(person: Person): string | null {
-  const raw = person.name?.trim();
-  if (!raw) return person.email ?? null;
-  const match = /^(.*?)\s*<[^>]*>\s*$/.exec(raw);
-  return truncate(match && match[1] ? match[1] : raw, 200);
-}
-
-function personEmail(person: Person): string | null {
-  if (person.email) return person.email.toLowerCase();
-  const match = /<([^>\s]+@[^>\s]+)>/.exec(person.name ?? '');
-  return match ? match[1]!.toLowerCase() : null;
-}
-
 /** Looks the author up by account id, uuid (with or without braces) and e-mail. */
 export function mentionHandle(person: Person | null | undefined, mentions: Record<string, string> | undefined): string | null {
   if (!person || !mentions) return null;
@@ -126,7 +134,21 @@ export function mentionHandle(person: Person | null | undefined, mentions: Recor
   return null;
 }
 
+/** The same lookup for a resolved person's keys (lowercased account id, uuid, e-mail). */
+function flatHandle(ids: readonly string[], mentions: Record<string, string> | undefined): string | null {
+  if (!mentions || ids.length === 0) return null;
+  const lowered = new Map(Object.entries(mentions).map(([k, v]) => [k.trim().toLowerCase(), v]));
+  for (const id of ids) {
+    const handle = lowered.get(id);
+    if (handle) return handle;
+  }
+  return null;
+}
+
 const shortHash = (hash: string): string => hash.slice(0, 7);
+
+/** Alert types whose message shows the failed step's log. */
+const LOG_TAIL_TYPES: readonly AlertType[] = ['build.failed', 'build.still-failing'];
 
 interface Wording {
   subject: string;
@@ -206,8 +228,20 @@ function groupItem(g: GroupedBuild): MessageGroupItem {
 
 const v = (text: string): string => truncate(text, MAX_VALUE);
 
-/** The one place alert wording is decided. `mentions` maps Bitbucket account id / uuid / e-mail to a handle. */
-export function describeAlert(alert: Alert, mentions?: Record<string, string>): AlertMessage {
+export interface DescribeOptions {
+  /** The chat tool the message is for: picks each person's handle from the mentions map. */
+  target?: MentionTarget;
+  /** People resolved against the rules' mentions maps (people.ts `resolvePeople`); else the alert's, without handles. */
+  people?: readonly ResolvedPerson[];
+  /** False when the rule says `logTail: false`. */
+  logTail?: boolean;
+}
+
+/**
+ * The one place alert wording is decided. `mentions` is a channel's own map from Bitbucket account
+ * id / uuid / e-mail to a handle; handles for `options.target` in `options.people` win over it.
+ */
+export function describeAlert(alert: Alert, mentions?: Record<string, string>, options: DescribeOptions = {}): AlertMessage {
   const w = wording(alert);
   const repository = truncate(alert.repository.fullName ?? alert.repository.slug ?? alert.repository.uuid ?? 'repository', 200);
   const repositoryUrl = alert.links.repository ?? alert.repository.url ?? null;
@@ -222,14 +256,26 @@ export function describeAlert(alert: Alert, mentions?: Record<string, string>): 
   const commit = hash
     ? { short: shortHash(hash), message: firstLine(alert.build?.commitMessage), url: commitUrl }
     : null;
-  const person = alert.build?.author ?? alert.pullRequest?.author ?? null;
-  const name = person ? personName(person) : null;
-  const author = person && name ? { name, handle: mentionHandle(person, mentions) } : null;
+  const people: MessagePerson[] = (options.people ?? resolvePeople(alert)).map((p) => ({
+    name: truncate(p.name, 200),
+    roles: [...p.roles],
+    handle: (options.target ? p.handles[options.target] : undefined) ?? flatHandle(p.ids, mentions),
+  }));
+  const authorPerson = people.find((p) => p.roles.includes('author')) ?? null;
+  const author = authorPerson ? { name: authorPerson.name, handle: authorPerson.handle } : null;
+  const trigger = people.find((p) => p.roles.includes('triggered-by') && !p.roles.includes('author')) ?? null;
+  const tail = alert.logTail;
+  const logTail = options.logTail !== false && tail && tail.lines.length > 0 && LOG_TAIL_TYPES.includes(alert.type)
+    ? { lines: [...tail.lines], truncated: tail.truncated, step: alert.build?.failedStep ?? null }
+    : null;
 
   const facts: MessageFact[] = [{ label: 'Repository', value: repository, url: repositoryUrl }];
   if (alert.ref) facts.push({ label: alert.type === 'tag' ? 'Tag' : 'Branch', value: v(alert.ref) });
   if (alert.build) facts.push({ label: 'Build', value: v(buildLabel(alert.build)), url: alert.links.build ?? alert.build.url });
-  if (alert.build?.failedStep) facts.push({ label: 'Failed step', value: v(alert.build.failedStep) });
+  if (alert.build?.failedStep) {
+    const ran = alert.failedStepDurationSeconds != null ? ` (ran ${formatDuration(alert.failedStepDurationSeconds * 1000)})` : '';
+    facts.push({ label: 'Failed step', value: v(alert.build.failedStep) + ran });
+  }
   if (alert.deployment) {
     facts.push({ label: 'Environment', value: v(alert.deployment.environment ?? 'unknown') });
   }
@@ -243,7 +289,8 @@ export function describeAlert(alert: Alert, mentions?: Record<string, string>): 
     facts.push({ label: 'Changes', value: v(list + (alert.push.changes.length > 10 ? `, +${alert.push.changes.length - 10} more` : '')) });
   }
   if (commit) facts.push({ label: 'Commit', value: commit.message ? `${commit.short} ${commit.message}` : commit.short, url: commit.url });
-  if (author) facts.push({ label: 'Author', value: author.name });
+  if (author) facts.push({ label: 'Author', value: author.name, handle: author.handle });
+  if (trigger) facts.push({ label: 'Triggered by', value: trigger.name, handle: trigger.handle });
   if (alert.type === 'build.still-failing' || alert.type === 'build.failed') {
     const since = formatTime(alert.failures?.since);
     if (alert.type === 'build.failed' && alert.previous?.state === 'SUCCESSFUL') {
@@ -271,11 +318,23 @@ export function describeAlert(alert: Alert, mentions?: Record<string, string>): 
     facts,
     commit,
     author,
+    people,
+    logTail,
     group: listed,
     groupOmitted: group.length - listed.length,
     links,
     test,
   };
+}
+
+/** `describeAlert` with what the delivery context says: people and their handles on `target`, the rule's `logTail`. */
+export function describeForChannel(alert: Alert, ctx: Partial<BuildContext> | undefined, target?: MentionTarget, mentions?: Record<string, string>): AlertMessage {
+  const flat = mentions || ctx?.mentions ? { ...mentions, ...ctx?.mentions } : undefined;
+  return describeAlert(alert, flat, {
+    ...(target ? { target } : {}),
+    ...(ctx?.people ? { people: ctx.people } : {}),
+    ...(ctx?.logTail === false ? { logTail: false } : {}),
+  });
 }
 
 // ---------- markup ----------
@@ -314,10 +373,10 @@ export function bold(text: string, markup: Markup): string {
   }
 }
 
-/** Fact value with its link, and the author's mention appended when the channel formats one. */
-export function factValue(fact: MessageFact, markup: Markup, msg: AlertMessage, mention?: (handle: string) => string): string {
+/** Fact value with its link, and the person's mention appended when the channel formats one. */
+export function factValue(fact: MessageFact, markup: Markup, _msg: AlertMessage, mention?: (handle: string) => string): string {
   const value = link(fact.value, fact.url, markup);
-  if (fact.label === 'Author' && msg.author?.handle && mention) return `${value} (${mention(msg.author.handle)})`;
+  if (fact.handle && mention) return `${value} (${mention(fact.handle)})`;
   return value;
 }
 
@@ -335,8 +394,33 @@ export function groupLines(msg: AlertMessage, markup: Markup): string[] {
 
 export const TEST_NOTE = 'This is a test alert sent from Build Alerts settings; nothing is broken.';
 
+// ---------- log tail ----------
+
+/** "Last 12 log lines of Unit tests (earlier lines not shown):" */
+export function logTailHeading(tail: MessageLogTail): string {
+  const n = tail.lines.length;
+  return `Last ${n} log ${n === 1 ? 'line' : 'lines'}${tail.step ? ` of ${truncate(tail.step, 100)}` : ''}${tail.truncated ? ' (earlier lines not shown)' : ''}`;
+}
+
+/** Breaks "```" runs so text inside a fenced block cannot close it (zero-width spaces between the backticks). */
+export function neutralizeFences(text: string): string {
+  return text.replace(/`(?=`)/g, '`\u200b');
+}
+
+/**
+ * The newest lines that fit: lines are dropped from the top until `render(lines)` is at most
+ * `maxChars` characters (and `maxBytes` UTF-8 bytes); null when not even one line fits.
+ */
+export function fitLogLines(lines: readonly string[], render: (lines: string[]) => string, maxChars: number, maxBytes = Infinity): { text: string; dropped: number } | null {
+  for (let from = 0; from < lines.length; from++) {
+    const text = render(lines.slice(from));
+    if (text.length <= maxChars && byteLength(text) <= maxBytes) return { text, dropped: from };
+  }
+  return null;
+}
+
 /** Plain multi-line description for incident tools (PagerDuty details, Opsgenie, Squadcast, AlertOps). */
-export function plainDescription(msg: AlertMessage): string {
+export function plainDescription(msg: AlertMessage, options: { logTail?: boolean } = {}): string {
   const parts: string[] = [];
   if (msg.test) parts.push(TEST_NOTE, '');
   parts.push(msg.title, '');
@@ -350,5 +434,7 @@ export function plainDescription(msg: AlertMessage): string {
     parts.push('');
     for (const l of msg.links) parts.push(`${l.text}: ${l.url}`);
   }
+  // Last: if a vendor's limit cuts the description, the facts above stay whole.
+  if (msg.logTail && options.logTail !== false) parts.push('', `${logTailHeading(msg.logTail)}:`, ...msg.logTail.lines);
   return parts.join('\n');
 }

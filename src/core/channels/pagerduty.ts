@@ -7,11 +7,11 @@ import type { Alert } from '../alerts/alert';
 import type { DeliveryOutcome } from '../delivery/outcome';
 import { classifyHttp, parseJsonObject } from '../delivery/http-status';
 import type { HttpRequest, HttpResponse } from '../ports';
-import type { Channel } from './channel';
+import type { BuildContext, Channel } from './channel';
 import {
   boundedKey, incidentAction, jsonRequest, optionalEndpointUrl, parseWith, shortHash, truncate,
 } from './channel-support';
-import { describeAlert, plainDescription } from './message';
+import { describeForChannel, plainDescription } from './message';
 
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
 
@@ -43,18 +43,20 @@ export const pagerduty: Channel<PagerDutyConfig> = {
   targetIdentity: (config) => `pagerduty:${new URL(endpoint(config)).host}#${shortHash(config.routingKey)}`,
   urls: (config) => [endpoint(config)],
 
-  buildRequest(alert: Alert, config: PagerDutyConfig): HttpRequest | null {
+  buildRequest(alert: Alert, config: PagerDutyConfig, ctx?: BuildContext): HttpRequest | null {
     const action = incidentAction(alert.type);
     if (!action) return null;
     const dedupKey = boundedKey(alert.incidentKey, LIMITS.dedupKey);
     if (action === 'resolve') {
       return jsonRequest('POST', endpoint(config), { routing_key: config.routingKey, event_action: 'resolve', dedup_key: dedupKey });
     }
-    const msg = describeAlert(alert);
+    const msg = describeForChannel(alert, ctx);
     const details: Record<string, string> = {};
     for (const f of msg.facts) details[f.label.toLowerCase().replace(/\s+/g, '_')] = f.url ? `${f.value} (${f.url})` : f.value;
     if (msg.group.length > 0) details.also_for_this_commit = msg.group.map((g) => g.text).join('; ');
-    details.description = truncate(plainDescription(msg), LIMITS.detailsText);
+    details.description = truncate(plainDescription(msg, { logTail: false }), LIMITS.detailsText);
+    // Its own key, so the incident page shows it as a block; at most 2 KB (core/log-tail.ts).
+    if (msg.logTail) details.log_tail = msg.logTail.lines.join('\n');
     const body: Record<string, unknown> = {
       routing_key: config.routingKey,
       event_action: 'trigger',

@@ -9,7 +9,7 @@ import { classifyHttp, describeStatus } from '../delivery/http-status';
 import type { HttpRequest, HttpResponse } from '../ports';
 import type { BuildContext, Channel } from './channel';
 import { endpointUrl, jsonRequest, mentionsField, parseWith, truncate, urlIdentity } from './channel-support';
-import { describeAlert, escapeText, factLines, groupLines, link, TEST_NOTE } from './message';
+import { describeForChannel, escapeText, factLines, fitLogLines, groupLines, link, logTailHeading, neutralizeFences, TEST_NOTE } from './message';
 
 const schema = z.object({ url: endpointUrl(), mentions: mentionsField() });
 export type SlackConfig = z.infer<typeof schema>;
@@ -47,7 +47,7 @@ export const slack: Channel<SlackConfig> = {
   urls: (config) => [config.url],
 
   buildRequest(alert: Alert, config: SlackConfig, ctx: BuildContext): HttpRequest {
-    const msg = describeAlert(alert, { ...config.mentions, ...ctx.mentions });
+    const msg = describeForChannel(alert, ctx, 'slack', config.mentions);
     const blocks: unknown[] = [
       { type: 'header', text: { type: 'plain_text', text: truncate(`${msg.emoji} ${msg.test ? '[Test] ' : ''}${msg.headline}`, LIMITS.header), emoji: true } },
     ];
@@ -57,11 +57,19 @@ export const slack: Channel<SlackConfig> = {
     if (group.length > 0) {
       blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(['*Also for this commit:*', ...group].join('\n'), LIMITS.section) } });
     }
+    if (msg.logTail) {
+      // A mrkdwn code block: no formatting inside, but &, < and > are still entities, so a log line
+      // cannot mention anyone (<!channel>) or link; "```" inside is broken up so it cannot end the block.
+      const heading = `*${escapeText(logTailHeading(msg.logTail), 'slack')}:*\n`;
+      const block = fitLogLines(msg.logTail.lines, (ls) => '```\n' + ls.map((l) => neutralizeFences(escapeText(l, 'slack'))).join('\n') + '\n```', LIMITS.section - heading.length);
+      if (block) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: heading + block.text } });
+    }
     // Links as text, not buttons: a link button on an app without an interactivity URL shows a warning icon.
     if (msg.links.length > 0) {
       blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(msg.links.map((l) => link(l.text, l.url, 'slack')).join('  ·  '), LIMITS.context) }] });
     }
-    const mention = msg.author?.handle ? ` ${slackMention(msg.author.handle)}` : '';
+    // Everyone with a handle is mentioned in the notification text too, so they are notified.
+    const mention = msg.people.filter((p) => p.handle).map((p) => ` ${slackMention(p.handle!)}`).join('');
     const text = truncate(`${msg.emoji} ${escapeText(msg.title, 'slack')}${mention}`, LIMITS.text);
     return jsonRequest('POST', config.url, { text, blocks });
   },

@@ -16,9 +16,9 @@ import type { Alert } from '../alerts/alert';
 import type { DeliveryOutcome } from '../delivery/outcome';
 import { classifyHttp, describeStatus } from '../delivery/http-status';
 import type { HttpRequest, HttpResponse } from '../ports';
-import type { Channel } from './channel';
+import type { BuildContext, Channel } from './channel';
 import { boundedKey, continuesStreak, endpointUrl, fitBody, incidentAction, jsonRequest, parseWith, truncate, urlIdentity } from './channel-support';
-import { describeAlert, plainDescription } from './message';
+import { describeForChannel, plainDescription } from './message';
 
 const schema = z.object({ url: endpointUrl() });
 export type SquadcastConfig = z.infer<typeof schema>;
@@ -39,11 +39,12 @@ export const squadcast: Channel<SquadcastConfig> = {
   targetIdentity: (config) => urlIdentity('squadcast', config.url),
   urls: (config) => [config.url],
 
-  buildRequest(alert: Alert, config: SquadcastConfig): HttpRequest | null {
+  buildRequest(alert: Alert, config: SquadcastConfig, ctx?: BuildContext): HttpRequest | null {
     const action = incidentAction(alert.type);
     if (!action) return null;
     if (action === 'open' && continuesStreak(alert)) return null;
-    const msg = describeAlert(alert);
+    // The description carries the log tail (plainDescription puts it last).
+    const msg = describeForChannel(alert, ctx);
     const description = plainDescription(msg);
     const body = fitBody((budget) => {
       const tags: Record<string, string> = { repository: truncate(msg.repository, LIMITS.tag), alert_type: alert.type };

@@ -11,7 +11,7 @@ import { classifyHttp, describeStatus } from '../delivery/http-status';
 import type { HttpRequest, HttpResponse } from '../ports';
 import type { BuildContext, Channel } from './channel';
 import { endpointUrl, fitBody, jsonRequest, mentionsField, parseWith, truncate, urlIdentity } from './channel-support';
-import { describeAlert, factValue, groupLines, TEST_NOTE, type Tone } from './message';
+import { describeForChannel, factValue, fitLogLines, groupLines, logTailHeading, TEST_NOTE, type AlertMessage, type Tone } from './message';
 
 const RETIRED_CONNECTOR_HOST = /(^|\.)webhook\.office\.com$|^outlook\.office(365)?\.com$/i;
 
@@ -56,6 +56,38 @@ const CARD_TEXT = 2_000;
 
 const TONE: Record<Tone, string> = { danger: 'Attention', success: 'Good', warning: 'Warning', info: 'Accent', neutral: 'Default' };
 
+/** Leading spaces survive as no-break spaces (a card trims them); an empty line keeps its height. */
+const keepIndent = (line: string): string => (line === '' ? '\u00a0' : line.replace(/^ +/, (m) => '\u00a0'.repeat(m.length)));
+
+/**
+ * The log tail as a monospace block: one RichTextBlock with a TextRun per line. TextRun text is not
+ * markdown (https://adaptivecards.io/explorer/TextRun.html), so log lines need no escaping and
+ * cannot format or mention anything.
+ */
+function logTailItems(msg: AlertMessage, budget: number): unknown[] {
+  if (!msg.logTail) return [];
+  const lineMax = Math.max(40, Math.floor(budget / 4));
+  const lines = msg.logTail.lines.map((l) => truncate(l, lineMax));
+  // The log never takes more than the budget allows for free text: older lines go first.
+  const from = fitLogLines(lines, (ls) => ls.join('\n'), Math.max(lineMax, budget * 2))?.dropped ?? lines.length - 1;
+  return [
+    { type: 'TextBlock', text: logTailHeading(msg.logTail), weight: 'Bolder', size: 'Small', wrap: true, spacing: 'Medium' },
+    {
+      type: 'Container',
+      style: 'emphasis',
+      spacing: 'Small',
+      items: lines.slice(from).map((l) => ({
+        type: 'RichTextBlock',
+        spacing: 'None',
+        inlines: [{ type: 'TextRun', text: keepIndent(l), fontType: 'Monospace', size: 'Small' }],
+      })),
+    },
+  ];
+}
+
+/** "<at>" tags must match the entity's text exactly; angle brackets in a name would end the tag early. */
+const atTag = (name: string): string => `<at>${name.replace(/</g, '‹').replace(/>/g, '›')}</at>`;
+
 export const teams: Channel<TeamsConfig> = {
   type: 'teams',
   label: 'Microsoft Teams',
@@ -68,7 +100,7 @@ export const teams: Channel<TeamsConfig> = {
   urls: (config) => [config.url],
 
   buildRequest(alert: Alert, config: TeamsConfig, ctx: BuildContext): HttpRequest {
-    const msg = describeAlert(alert, { ...config.mentions, ...ctx.mentions });
+    const msg = describeForChannel(alert, ctx, 'teams', config.mentions);
     const body = fitBody((budget) => {
       const cut = (t: string) => truncate(t, budget);
       const items: unknown[] = [
@@ -81,12 +113,14 @@ export const teams: Channel<TeamsConfig> = {
         items.push({ type: 'TextBlock', text: '**Also for this commit:**', wrap: true, spacing: 'Medium' });
         items.push({ type: 'TextBlock', text: cut(group.join('\n\n')), wrap: true });
       }
+      items.push(...logTailItems(msg, budget));
       const entities: unknown[] = [];
-      if (msg.author?.handle) {
+      const mentioned = msg.people.filter((p) => p.handle);
+      if (mentioned.length > 0) {
         // Mentions need an entity naming the user's Entra id or UPN (https://learn.microsoft.com/en-us/microsoftteams/platform/task-modules-and-cards/cards/cards-format#mention-support-within-adaptive-cards).
-        const tag = `<at>${msg.author.name}</at>`;
-        items.push({ type: 'TextBlock', text: `cc ${tag}`, wrap: true, isSubtle: true });
-        entities.push({ type: 'mention', text: tag, mentioned: { id: msg.author.handle, name: msg.author.name } });
+        const tags = mentioned.map((p) => atTag(p.name));
+        items.push({ type: 'TextBlock', text: `cc ${tags.join(', ')}`, wrap: true, isSubtle: true });
+        mentioned.forEach((p, i) => entities.push({ type: 'mention', text: tags[i], mentioned: { id: p.handle, name: p.name } }));
       }
       const card: Record<string, unknown> = {
         $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',

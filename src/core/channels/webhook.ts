@@ -88,8 +88,8 @@ const schema = z.object({
 });
 export type WebhookConfig = z.infer<typeof schema>;
 
-/** The documented receiver contract (docs/channels.md): version 1. */
-export function webhookPayload(alert: Alert, rule: string): Record<string, unknown> {
+/** The documented receiver contract (docs/channels.md): version 1. `logTail: false` is the rule's option. */
+export function webhookPayload(alert: Alert, rule: string, options: { logTail?: boolean } = {}): Record<string, unknown> {
   const payload: Record<string, unknown> = {
     version: WEBHOOK_PAYLOAD_VERSION,
     id: alert.id,
@@ -105,6 +105,9 @@ export function webhookPayload(alert: Alert, rule: string): Record<string, unkno
   payload.previous = alert.previous;
   if (alert.failures) payload.failures = alert.failures;
   if (alert.brokenForMs != null) payload.brokenForMs = alert.brokenForMs;
+  if (alert.failedStepDurationSeconds != null) payload.failedStepDurationSeconds = alert.failedStepDurationSeconds;
+  if (alert.logTail && alert.logTail.lines.length > 0 && options.logTail !== false) payload.logTail = alert.logTail;
+  if (alert.triggeredBy) payload.triggeredBy = alert.triggeredBy;
   payload.rule = rule;
   payload.incidentKey = alert.incidentKey;
   payload.links = alert.links;
@@ -148,7 +151,7 @@ export const webhook: Channel<WebhookConfig> = {
   urls: (config) => [config.url],
 
   buildRequest(alert: Alert, config: WebhookConfig, ctx: BuildContext): HttpRequest {
-    const request = jsonRequest('POST', config.url, webhookPayload(alert, ctx.rule));
+    const request = jsonRequest('POST', config.url, webhookPayload(alert, ctx.rule, ctx.logTail === false ? { logTail: false } : {}));
     const timestamp = new Date(Math.floor(ctx.now / 1000) * 1000);
     // id and timestamp go out even unsigned: receivers use webhook-id to drop redeliveries.
     const id = webhookId(ctx.idempotencyKey);

@@ -3,7 +3,7 @@ import type { ZodIssue } from 'zod';
 import { CHANNEL_TYPES, type ChannelType } from '../channels/channel';
 import { err, ok, type FieldError, type Result } from '../result';
 import {
-  ALL_CHANNELS_TOKEN, CHANNEL_NAME, describeValue, documentSchema, QUIET_HOURS_KEYS, RULE_KEYS, suggest, TOP_LEVEL_KEYS,
+  ALL_CHANNELS_TOKEN, CHANNEL_NAME, describeValue, documentSchema, MENTION_KEYS, mentionProblems, QUIET_HOURS_KEYS, RULE_KEYS, suggest, TOP_LEVEL_KEYS,
   type ChannelDefinition, type Rule, type RulesDocument,
 } from './schema';
 
@@ -56,6 +56,7 @@ function allowedKeys(segments: readonly Segment[]): readonly string[] {
   if (segments.length === 0) return TOP_LEVEL_KEYS;
   if (segments.length === 2 && segments[0] === 'rules') return RULE_KEYS;
   if (segments.length === 3 && segments[0] === 'rules' && segments[2] === 'quietHours') return QUIET_HOURS_KEYS;
+  if (segments.length === 2 && segments[0] === 'mentions') return MENTION_KEYS;
   return [];
 }
 
@@ -107,6 +108,7 @@ function crossCheck(input: unknown, options: ParseRulesOptions, typeIsValid: (t:
       }
     }
   });
+  for (const [key, message] of mentionProblems(input.mentions)) out.push({ segments: ['mentions', key], message, onKey: true });
   const known = new Set(options.knownChannels ?? []);
   const ruleNames = new Map<string, number>();
   const rules = Array.isArray(input.rules) ? input.rules : [];
@@ -146,6 +148,7 @@ function validate(input: unknown, options: ParseRulesOptions): Result<RulesDocum
     ...(data.repository !== undefined ? { repository: data.repository } : {}),
     channels: (data.channels ?? []).map((ch): ChannelDefinition => ({ name: ch.name, type: ch.type, config: channelConfig(ch) })),
     rules: (data.rules ?? []).map((r) => stripUndefined(r) as Rule),
+    ...(data.mentions !== undefined ? { mentions: Object.fromEntries(Object.entries(data.mentions).map(([k, v]) => [k.trim(), stripUndefined(v)])) } : {}),
   };
   return ok(doc);
 }

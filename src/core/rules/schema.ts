@@ -3,6 +3,7 @@ import { RULE_EVENTS, type RuleEvent } from '../alerts/alert';
 import { CHANNEL_TYPES, type ChannelType } from '../channels/channel';
 import { GROUP_WAIT_BOUNDS, parseBoundedDuration, parseDuration, REMIND_EVERY_BOUNDS } from './durations';
 import { isValidTimeZone, parseClock, type QuietHours } from './quiet-hours';
+import { handleProblem, isPersonKey, MENTION_TARGETS, type MentionsMap, type MentionTarget } from '../people';
 
 /**
  * The public rules format, version 1 (README "Rules file"). Every leaf has its own message so a
@@ -42,6 +43,8 @@ export interface Rule {
   quietHours?: QuietHours;
   /** True when not written. */
   enabled: boolean;
+  /** False: alerts of this rule leave the failed step's log out. Absent = shown. */
+  logTail?: boolean;
 }
 
 export interface RulesDocument {
@@ -50,13 +53,17 @@ export interface RulesDocument {
   repository?: string;
   channels: ChannelDefinition[];
   rules: Rule[];
+  /** Person (e-mail, account id or uuid) → chat handles, for mentions (core/people.ts). */
+  mentions?: MentionsMap;
 }
 
-export const TOP_LEVEL_KEYS = ['version', 'repository', 'channels', 'rules'] as const;
+export const TOP_LEVEL_KEYS = ['version', 'repository', 'channels', 'rules', 'mentions'] as const;
 export const RULE_KEYS = [
   'name', 'on', 'branches', 'excludeBranches', 'builds', 'channels', 'failAfter', 'remindEvery',
-  'groupWait', 'quietHours', 'enabled',
+  'groupWait', 'quietHours', 'enabled', 'logTail',
 ] as const;
+/** Keys of one person's entry under `mentions`. */
+export const MENTION_KEYS = MENTION_TARGETS;
 export const QUIET_HOURS_KEYS = ['from', 'to', 'timezone'] as const;
 
 export const CHANNEL_NAME = /^[A-Za-z0-9 _.\-]{1,64}$/;
@@ -199,6 +206,7 @@ export const ruleSchema = z.strictObject(
     quietHours: quietHoursSchema.optional(),
     enabled: leaf<boolean>((v) => (typeof v === 'boolean' ? null : expected('true or false', v)))
       .optional().transform((v) => v ?? true),
+    logTail: leaf<boolean>((v) => (typeof v === 'boolean' ? null : expected('true or false (false leaves the failed step\'s log out of alerts)', v))).optional(),
   },
   { error: (iss) => (iss.code === 'invalid_type' ? expected('a rule (a mapping with name, on and channels)', iss.input) : undefined) },
 );
@@ -209,6 +217,42 @@ export const channelSchema = z.looseObject(
   { error: (iss) => (iss.code === 'invalid_type' ? expected('a channel (a mapping with name and type)', iss.input) : undefined) },
 );
 
+const handle = (target: MentionTarget) => leaf<string>((v) => handleProblem(target, v)).transform((v) => v.trim());
+
+const personHandlesSchema = z
+  .strictObject(
+    Object.fromEntries(MENTION_TARGETS.map((t) => [t, handle(t).optional()])) as Record<MentionTarget, z.ZodOptional<ReturnType<typeof handle>>>,
+    { error: (iss) => (iss.code === 'invalid_type' ? expected(`a mapping of chat handles such as { slack: "U024BE7LH", teams: "jane@acme.example" } (keys: ${MENTION_TARGETS.join(', ')})`, iss.input) : undefined) },
+  )
+  .superRefine((entry, ctx) => {
+    if (MENTION_TARGETS.every((t) => entry[t] === undefined)) {
+      ctx.addIssue({ code: 'custom', message: `expected at least one handle (${MENTION_TARGETS.join(', ')})` });
+    }
+  });
+
+/** Values are checked here; keys (who) and duplicates in `mentionProblems`, which also runs when a value is wrong. */
+export const mentionsSchema = z.record(z.string(), personHandlesSchema, {
+  error: (iss) => (iss.code === 'invalid_type' ? expected('a mapping from e-mail or Bitbucket account id to chat handles', iss.input) : undefined),
+});
+
+/** Problems with the people named under `mentions`: [key, message]. */
+export function mentionProblems(map: unknown): [string, string][] {
+  if (!map || typeof map !== 'object' || Array.isArray(map)) return [];
+  const out: [string, string][] = [];
+  const seen = new Map<string, string>();
+  for (const key of Object.keys(map)) {
+    if (!isPersonKey(key)) {
+      out.push([key, `expected an e-mail address, an Atlassian account id (such as "557058:0f1e2d3c-…" or 24 hex digits) or a Bitbucket user uuid, got ${describeValue(key)}`]);
+      continue;
+    }
+    const norm = key.trim().toLowerCase().replace(/^\{(.*)\}$/, '$1');
+    const first = seen.get(norm);
+    if (first !== undefined) out.push([key, `the same person as ${JSON.stringify(first)}; keep one entry`]);
+    else seen.set(norm, key);
+  }
+  return out;
+}
+
 export const documentSchema = z.strictObject(
   {
     version: leaf<1>((v) => (v === RULES_VERSION ? null : v === undefined ? 'required: add "version: 1"' : expected('1', v))),
@@ -216,6 +260,7 @@ export const documentSchema = z.strictObject(
       typeof v === 'string' && REPOSITORY.test(v) ? null : expected('"{uuid}" or "workspace/slug"', v)).optional(),
     channels: list(channelSchema, 'a list of channels').optional(),
     rules: list(ruleSchema, 'a list of rules').optional(),
+    mentions: mentionsSchema.optional(),
   },
   { error: (iss) => (iss.code === 'invalid_type' ? expected('a rules document (a mapping with version, channels and rules)', iss.input) : undefined) },
 );

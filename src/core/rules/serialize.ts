@@ -91,6 +91,7 @@ function ruleOut(rule: Rule): Record<string, unknown> {
   if (rule.groupWait) out.groupWait = rule.groupWait;
   if (rule.quietHours) out.quietHours = { from: rule.quietHours.from, to: rule.quietHours.to, timezone: rule.quietHours.timezone };
   if (rule.enabled === false) out.enabled = false;
+  if (rule.logTail === false) out.logTail = false;
   return out;
 }
 
@@ -100,6 +101,9 @@ export function serializeRules(doc: RulesDocument, options: SerializeOptions): s
   if (doc.repository) plain.repository = doc.repository;
   plain.channels = doc.channels.map((ch) => channelOut(ch, options));
   plain.rules = doc.rules.map(ruleOut);
+  if (doc.mentions && Object.keys(doc.mentions).length > 0) {
+    plain.mentions = Object.fromEntries(Object.entries(doc.mentions).map(([person, handles]) => [person, { ...handles }]));
+  }
   const yaml = new Document(plain);
   // Short lists of words read best inline: `on: [failed, fixed]`.
   visit(yaml, {
@@ -111,6 +115,8 @@ export function serializeRules(doc: RulesDocument, options: SerializeOptions): s
       // Quoted so YAML 1.1 tools do not read 22:00 as the base-60 number 1320.
       if ((pair.key.value === 'from' || pair.key.value === 'to') && isScalar(pair.value)) pair.value.type = 'QUOTE_DOUBLE';
       if (pair.key.value === 'quietHours' && isMap(pair.value)) pair.value.flow = true;
+      // Numeric Discord ids must stay strings (a YAML number would lose digits).
+      if (pair.key.value === 'discord' && isScalar(pair.value)) pair.value.type = 'QUOTE_DOUBLE';
     },
   });
   const header = options.header === false ? null : options.header ?? defaultHeader(options.secrets);

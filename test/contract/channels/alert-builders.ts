@@ -5,6 +5,7 @@
 import type { Alert, GroupedBuild } from '../../../src/core/alerts/alert';
 import type { BuildInfo } from '../../../src/core/events/repo-event';
 import type { BuildContext } from '../../../src/core/channels/channel';
+import { resolvePeople } from '../../../src/core/people';
 
 export const NOW = Date.parse('2026-11-23T10:05:00.000Z');
 const REPO_URL = 'https://bitbucket.org/acme/widgets';
@@ -110,3 +111,37 @@ export const deploymentFailedAlert = (): Alert =>
 export function aContext(overrides: Partial<BuildContext> = {}): BuildContext {
   return { idempotencyKey: 'alrt-7f3c2a9-failed:team-channel', now: NOW, rule: 'main-builds', ...overrides };
 }
+
+/**
+ * A failure with everything "why" and "who" adds: step duration, a log tail with text that must not
+ * format, mention or close a code block anywhere, and a run started by someone unmapped.
+ */
+export const diagnosedAlert = (): Alert =>
+  anAlert({
+    id: 'alrt-7f3c2a9-diagnosed',
+    failedStepDurationSeconds: 192,
+    logTail: {
+      lines: [
+        '+ npm test -- --ci',
+        'FAIL src/checkout.test.ts',
+        '  ● checkout › retries *twice* with _backoff_ <!channel> @all <users/all> <@123456789012345678>',
+        '    ```js',
+        '    expect(calls).toBe(3) // & got 1',
+        '',
+        'Error: 1 test failed',
+      ],
+      truncated: true,
+    },
+    triggeredBy: { name: 'Ravi <Patel>', accountId: '712020:00000000-0000-4000-8000-0000000000aa' },
+  });
+
+/** The context deliver.ts gives when the rules' mentions map knows the author (every chat tool) but not who started the run. */
+export const diagnosedContext = (): BuildContext =>
+  aContext({
+    idempotencyKey: 'alrt-7f3c2a9-diagnosed:team-channel',
+    people: resolvePeople(diagnosedAlert(), {
+      workspace: {
+        'jane@acme.example': { slack: 'U024BE7LH', teams: 'jane@acme.example', discord: '80351110224678912', 'google-chat': 'users/123456789012345678901', mattermost: 'jane.doe' },
+      },
+    }),
+  });

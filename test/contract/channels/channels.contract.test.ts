@@ -11,7 +11,7 @@ import { CHANNEL_TYPES, type ChannelType } from '../../../src/core/channels/chan
 import { CHANNELS, channelTypeInfo, getChannel } from '../../../src/core/channels/registry';
 import type { HttpRequest } from '../../../src/core/ports';
 import {
-  aBuild, aContext, anAlert, deploymentFailedAlert, failedAlert, fixedAlert, groupedAlert, NOW, pushAlert, stillFailingAlert,
+  aBuild, aContext, anAlert, deploymentFailedAlert, diagnosedAlert, diagnosedContext, failedAlert, fixedAlert, groupedAlert, NOW, pushAlert, stillFailingAlert,
 } from './alert-builders';
 import { CASES, type SecretPlace } from './channel-cases';
 
@@ -23,7 +23,10 @@ const ALERTS: Record<string, () => Alert> = {
   fixed: fixedAlert,
   'still-failing': stillFailingAlert,
   grouped: groupedAlert,
+  diagnosed: diagnosedAlert,
 };
+/** Golden alerts built with a context other than `aContext()`. */
+const CONTEXTS: Record<string, () => ReturnType<typeof aContext>> = { diagnosed: diagnosedContext };
 
 type Json = Record<string, any>;
 
@@ -122,7 +125,7 @@ describe.each(CHANNEL_TYPES.map((t) => [t]))('channel %s', (type: ChannelType) =
 
   describe('golden requests', () => {
     test.each(alertNames.map((n) => [n]))('%s alert matches test/golden/channels/' + type + '.<alert>.json', (name) => {
-      const req = build(type, ALERTS[name]!());
+      const req = build(type, ALERTS[name]!(), CONTEXTS[name]?.() ?? aContext());
       const file = join(GOLDEN_DIR, `${type}.${name}.json`);
       if (c.skips?.includes(name)) {
         expect(req).toBeNull();
@@ -191,18 +194,27 @@ describe.each(CHANNEL_TYPES.map((t) => [t]))('channel %s', (type: ChannelType) =
         build: aBuild({ name: 'n'.repeat(5_000), commitMessage: '🔥'.repeat(50_000), failedStep: 's'.repeat(5_000) }),
         group: Array.from({ length: 60 }, (_, i) => ({ type: 'build.failed' as const, build: aBuild({ name: `${'g'.repeat(2_000)} ${i}` }), links: { build: `https://ci.example/${i}` } })),
       })],
+      // As much log as core/log-tail.ts keeps (2 KB), all characters that escaping or Go's JSON encoder (Mattermost) grow.
+      ['a 2 KB log tail of markup characters', anAlert({ logTail: { lines: Array.from({ length: 20 }, () => '<&>`*_'.repeat(16)), truncated: true }, failedStepDurationSeconds: 5 })],
+      ['a 2 KB log tail with huge names everywhere', anAlert({
+        ref: 'b'.repeat(5_000),
+        build: aBuild({ name: 'n'.repeat(5_000), commitMessage: '🔥'.repeat(50_000), failedStep: 's'.repeat(5_000) }),
+        logTail: { lines: Array.from({ length: 20 }, () => '🔥<'.repeat(33)), truncated: true },
+        group: Array.from({ length: 60 }, (_, i) => ({ type: 'build.failed' as const, build: aBuild({ name: `${'g'.repeat(2_000)} ${i}` }), links: { build: `https://ci.example/${i}` } })),
+      })],
     ];
     test.each(hugeAlerts)('%s still yields a valid request within limits', (_n, alert) => {
       const { req, body } = mustBuild(type, alert);
       // The generic webhook stays under Standard Webhooks' recommended 20 kB; vendors get trimmed messages.
       expect(Buffer.byteLength(req.body!, 'utf8')).toBeLessThan(type === 'webhook' ? 20_000 : 100_000);
-      assertVendorLimits(type, body);
+      // A 2 KB log alone fits the webhook's 20 kB untrimmed.
+      assertVendorLimits(type, body, !_n.startsWith('a 2 KB log tail of markup'));
     });
   });
 });
 
 /** Documented vendor limits, asserted independently of how the channel truncates. */
-function assertVendorLimits(type: ChannelType, body: Json): void {
+function assertVendorLimits(type: ChannelType, body: Json, trimmed = true): void {
   const bytes = Buffer.byteLength(JSON.stringify(body), 'utf8');
   switch (type) {
     case 'slack':
@@ -241,7 +253,7 @@ function assertVendorLimits(type: ChannelType, body: Json): void {
       break;
     case 'squadcast': expect(bytes).toBeLessThanOrEqual(30_000); break;
     case 'alertops': expect(body.subject.length).toBeLessThanOrEqual(255); break;
-    case 'webhook': expect(bytes).toBeLessThanOrEqual(20_000); expect(body.truncated).toBe(true); break;
+    case 'webhook': expect(bytes).toBeLessThanOrEqual(20_000); expect(body.truncated).toBe(trimmed ? true : undefined); break;
   }
 }
 

@@ -36,7 +36,7 @@ describe('events of unconfigured repositories', () => {
       http: { send: async () => ({ ok: true, response: { status: 200, headers: {}, body: '' }, latencyMs: 1 }) },
       clock: { now: () => now },
       log: { debug() {}, info() {}, warn() {}, error() {} },
-      bitbucket: { getRepository: async () => null, getCommit: async () => null, listBranches: async () => [], listRecentPipelines: async () => [], getFailedStep: async () => null },
+      bitbucket: { getRepository: async () => null, getCommit: async () => null, listBranches: async () => [], listRecentPipelines: async () => [], getFailedStep: async () => null, getFailedStepDetails: async () => null, getPipeline: async () => null, getStepLogTail: async () => null },
       access: { canAdminRepository: async () => true, canAdminWorkspace: async () => true },
       egress: { allowedHosts: ['hooks.example.com'], allowLoopback: true, allowPrivate: false },
       runtime: 'local',

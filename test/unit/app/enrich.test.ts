@@ -16,7 +16,10 @@ function depsWith(bitbucket: Partial<BitbucketApi>): { deps: AppDeps; warnings: 
   const warnings: string[] = [];
   const none = async () => null;
   const deps = {
-    bitbucket: { getRepository: none, getCommit: none, listBranches: async () => [], listRecentPipelines: async () => [], getFailedStep: none, ...bitbucket },
+    bitbucket: {
+      getRepository: none, getCommit: none, listBranches: async () => [], listRecentPipelines: async () => [], getFailedStep: none,
+      getFailedStepDetails: none, getPipeline: none, getStepLogTail: none, ...bitbucket,
+    },
     log: { debug() {}, info() {}, warn: (o: object, m?: string) => warnings.push(`${m} ${JSON.stringify(o)}`), error() {} },
   } as unknown as AppDeps;
   return { deps, warnings };
@@ -43,4 +46,47 @@ test('degrades gracefully when Bitbucket calls fail', async () => {
   const [out] = await enrichAlerts(deps, [input], 'k');
   expect(out).toEqual(input);
   expect(warnings.length).toBeGreaterThanOrEqual(1);
+});
+
+test('a failed Pipelines run gets the step duration, the log tail of that step and who started the run', async () => {
+  const logCalls: string[] = [];
+  const { deps } = depsWith({
+    getFailedStepDetails: async (_repo, run) => (run === '{run-1}' ? { uuid: '{step-9}', name: 'Unit tests', durationSeconds: 192 } : null),
+    getStepLogTail: async (_repo, run, step) => {
+      logCalls.push(`${run}/${step}`);
+      return { lines: ['FAIL checkout.test.ts', '  expected 3 calls, got 1'], truncated: true };
+    },
+    getPipeline: async () => ({ uuid: '{run-1}', creator: { name: 'Ravi Patel', accountId: '712020:ravi' }, trigger: 'pipeline_trigger_manual' }),
+  });
+  const [out] = await enrichAlerts(deps, [alert()], 'k');
+  expect(out!.build!.failedStep).toBe('Unit tests');
+  expect(out!.failedStepDurationSeconds).toBe(192);
+  expect(out!.logTail).toEqual({ lines: ['FAIL checkout.test.ts', '  expected 3 calls, got 1'], truncated: true });
+  expect(out!.triggeredBy).toEqual({ name: 'Ravi Patel', accountId: '712020:ravi' });
+  expect(logCalls).toEqual(['{run-1}/{step-9}']);
+});
+
+test('does not fetch the log when no matching rule shows it, and leaves an empty or missing tail out', async () => {
+  let asked = 0;
+  const { deps } = depsWith({
+    getFailedStepDetails: async () => ({ uuid: '{step-9}', name: 'Unit tests', durationSeconds: null }),
+    getStepLogTail: async () => (asked++, { lines: [], truncated: false }),
+  });
+  const [off] = await enrichAlerts(deps, [alert()], 'k', { logTail: false });
+  expect(asked).toBe(0);
+  expect(off!.logTail).toBeUndefined();
+  const [empty] = await enrichAlerts(deps, [alert()], 'k');
+  expect(asked).toBe(1);
+  expect(empty!.logTail).toBeUndefined();
+  expect(empty!.failedStepDurationSeconds).toBeUndefined();
+  expect(empty!.triggeredBy).toBeUndefined();
+});
+
+test('passing builds are not diagnosed', async () => {
+  let calls = 0;
+  const count = async () => (calls++, null);
+  const { deps } = depsWith({ getFailedStepDetails: count, getPipeline: count, getStepLogTail: count, getFailedStep: count });
+  const fixed = { ...alert(), type: 'build.fixed' as const, build: { ...alert().build!, state: 'SUCCESSFUL' as const } };
+  await enrichAlerts(deps, [fixed], 'k');
+  expect(calls).toBe(0);
 });
