@@ -184,7 +184,7 @@ export async function importRulesText(
   if (!parsed.ok) return err(invalid(`${fileName} is invalid`, parsed.error));
   const existing = (await loadConfig(deps, target)) ?? emptyConfig(target.repository, deps.clock.now());
   // Storage keeps the rules as the user wrote them (durations as text); the parsed form only validated them.
-  const raw = YAML.parse(text) as { channels?: ChannelInput[]; rules?: RuleDto[]; mentions?: Record<string, string> };
+  const raw = YAML.parse(text) as { channels?: ChannelInput[]; rules?: RuleDto[]; mentions?: import('../core/people').MentionsMap };
   const prepared: { def: StoredChannel; secret: Record<string, unknown> }[] = [];
   const fieldErrors: FieldError[] = [];
   for (const [i, channel] of (raw.channels ?? []).entries()) {

@@ -97,6 +97,7 @@ async function sendOnce(
     incidentMemo: memo,
     rule: job.rule,
     mentions: (job.channelConfig.mentions as Record<string, string> | undefined) ?? undefined,
+    ...(job.people ? { people: job.people } : {}),
   };
   // "Send test alert" uses the vendor's silent check where there is one, so testing posts nothing.
   const silent = mode === 'check' && channel.buildSilentCheck ? channel.buildSilentCheck(parsed.value, ctx) : null;

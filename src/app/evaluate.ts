@@ -12,6 +12,7 @@ import type { RepoEvent } from '../core/events/repo-event';
 import type { JobBody, JobResult, QueueJob } from '../core/ports';
 import { matchRules, noMatchReason, parseDuration, remindEveryMs } from '../core/rules';
 import type { Reason } from '../core/reasons';
+import { resolvePeople, type ResolvedPerson } from '../core/people';
 import { activityEntry, activityWrite, type ActivityAlert } from './activity';
 import { keys, repoKey } from '../core/storage-keys';
 import type { AppDeps } from './app-types';
@@ -48,6 +49,7 @@ export function newDeliveryJob(input: {
   now: number;
   holdMs: number;
   awaitsFailure?: boolean;
+  people?: ResolvedPerson[];
 }): DeliveryJob {
   const { channel, alert, now } = input;
   return {
@@ -62,6 +64,7 @@ export function newDeliveryJob(input: {
     attempt: 1,
     raisedAt: now,
     ...(input.awaitsFailure ? { awaitsFailure: true } : {}),
+    ...(input.people && input.people.length ? { people: input.people } : {}),
     ...(input.holdMs > 0 ? { notBefore: now + input.holdMs } : {}),
   };
 }
@@ -172,13 +175,15 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
       // webhooks, the API) goes in first, so enrichment asks Bitbucket only for what is still missing.
       const knownName = repoRecord.fullName;
       if (knownName) alerts = alerts.map((a) => (a.repository.fullName ? a : { ...a, repository: { ...a.repository, fullName: knownName } }));
-      alerts = await enrichAlerts(deps, alerts, repo);
+      // The log tail is fetched only when some matching rule shows it.
+      alerts = await enrichAlerts(deps, alerts, repo, { logTail: matches.some((m) => m.rule.logTail !== false) });
       enriched = true;
     }
     const enrichedAlert = alerts.find((a) => a.id === raised.id) ?? raised;
     for (const { rule, channels, alert: matched, quietForMs } of matches) {
       // failAfter may turn the Nth still-failing into a failed for this rule: keep its type, take the enrichment.
-      const current = { ...enrichedAlert, type: matched.type, id: matched.id };
+      const current: Alert = { ...enrichedAlert, type: matched.type, id: matched.id, ...(rule.logTail === false ? { logTail: null } : {}) };
+      const people = resolvePeople(current, effective.mentions);
       if (isSnoozed(snoozes, rule.name, current, now)) {
         outcome.reason = 'snoozed';
         continue;
@@ -206,6 +211,7 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
           now,
           holdMs: quietForMs,
           awaitsFailure: RESOLVING_TYPES.includes(current.type) && rule.on.some((e) => e === 'failed' || e === 'still-failing'),
+          people,
         });
         if (groupWaitMs > 0 && current.build?.commit) groupWaits.push({ job, waitMs: groupWaitMs });
         else deliveries.push(job);

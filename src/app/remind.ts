@@ -14,6 +14,7 @@ import { effectiveRules } from './effective-rules';
 import { configKeyList, configKeys, loadedConfig } from './config-keys';
 import { deliveryQueueJob, newDeliveryJob, remindJob, type RepoRecord } from './evaluate';
 import { pushJobs } from './queue-commit';
+import { resolvePeople } from '../core/people';
 
 export async function handleReminder(deps: AppDeps, body: Extract<JobBody, { type: 'remind' }>): Promise<JobResult> {
   const now = deps.clock.now();
@@ -38,7 +39,8 @@ export async function handleReminder(deps: AppDeps, body: Extract<JobBody, { typ
     for (const name of ruleChannels(effective.doc, rule, [...effective.channels.keys()])) {
       const channel = effective.channels.get(name);
       if (!channel) continue;
-      jobs.push(deliveryQueueJob(newDeliveryJob({ repo: body.repo, channelName: name, channel, rule: rule.name, alert: due.alert, now, holdMs: hold })));
+      const alert = rule.logTail === false ? { ...due.alert, logTail: null } : due.alert;
+      jobs.push(deliveryQueueJob(newDeliveryJob({ repo: body.repo, channelName: name, channel, rule: rule.name, alert, now, holdMs: hold, people: resolvePeople(alert, effective.mentions) })));
     }
   }
   jobs.push(remindJob({ ...body, fullName: knownName, dueAt: now + remindMs }, now));

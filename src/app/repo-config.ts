@@ -20,8 +20,8 @@ export interface RepoConfig {
   repository: { uuid: string | null; fullName: string | null };
   channels: StoredChannel[];
   rules: RuleDto[];
-  /** Map from Bitbucket account id / uuid / e-mail to a chat handle, for mentions. */
-  mentions?: Record<string, string>;
+  /** The rules file's `mentions`: person (e-mail, account id, uuid) → chat handles per tool (core/people.ts). */
+  mentions?: import('../core/people').MentionsMap;
   updatedAt: string;
 }
 

@@ -292,6 +292,7 @@ export function exportYaml(config: RepoConfig | undefined, scope: { target: Conf
       // serializeRules takes channels as { name, type, config }; secret fields hold the stored hints, masked again on output.
       channels: (config?.channels ?? []).map((c) => ({ name: c.name, type: c.type, config: { ...c.config, ...c.secretHints } })),
       rules: config?.rules ?? [],
+      ...(config?.mentions ? { mentions: config.mentions } : {}),
     } as never,
     { secrets: 'mask', secretFields: (type) => getChannel(type).secretFields },
   );

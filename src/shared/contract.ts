@@ -73,6 +73,8 @@ export interface RuleDto {
   groupWait?: string;
   quietHours?: QuietHoursDto;
   enabled?: boolean;
+  /** false: leave the failed step's log out of this rule's alerts. */
+  logTail?: boolean;
 }
 
 export interface ChannelTypeInfo {

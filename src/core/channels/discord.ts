@@ -14,7 +14,7 @@ import type { BuildContext, Channel } from './channel';
 import {
   APP_URL, APP_VERSION, endpointUrl, jsonRequest, mentionsField, optionalText, parseWith, truncate, urlIdentity, withQuery,
 } from './channel-support';
-import { describeAlert, describeForChannel, factLines, fitLogLines, groupLines, link, logTailHeading, neutralizeFences, TEST_NOTE, toneColorInt } from './message';
+import { describeForChannel, factLines, fitLogLines, groupLines, link, logTailHeading, neutralizeFences, TEST_NOTE, toneColorInt } from './message';
 
 const schema = z.object({ url: endpointUrl(), username: optionalText(80), mentions: mentionsField() });
 export type DiscordConfig = z.infer<typeof schema>;
@@ -134,9 +134,9 @@ export const discord: Channel<DiscordConfig> = {
   /** After editing the failure message into the fix: a short new message, which notifies (an edit does not). */
   buildFollowUp(alert: Alert, config: DiscordConfig, ctx: BuildContext, first: { request: HttpRequest }): HttpRequest | null {
     if (first.request.method !== 'PATCH') return null;
-    const msg = describeAlert(alert, { ...config.mentions, ...ctx.mentions });
-    const ids = mentionedIds(msg.author?.handle);
-    const who = ids.length > 0 ? ` ${discordMention(ids[0]!)}` : '';
+    const msg = describeForChannel(alert, ctx, 'discord', config.mentions);
+    const ids = [...new Set(msg.people.flatMap((p) => mentionedIds(p.handle)))].slice(0, 100);
+    const who = ids.length > 0 ? ` ${ids.map((id) => discordMention(id)).join(' ')}` : '';
     const buildUrl = msg.links[0]?.url;
     const text = `${msg.emoji} ${msg.headline}${buildUrl ? ` (<${buildUrl}>)` : ''}${who}`;
     const body: Record<string, unknown> = { content: truncate(text, LIMITS.content), allowed_mentions: { parse: [], users: ids } };

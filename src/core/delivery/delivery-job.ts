@@ -24,6 +24,8 @@ export interface DeliveryJob {
   notBefore?: number;
   /** A recovery whose rule also sends failures to this channel: it waits until the failure is settled there. */
   awaitsFailure?: boolean;
+  /** The alert's people (author, who started the run) with their chat handles, resolved when raised. */
+  people?: import('../people').ResolvedPerson[];
   /** Manual redelivery from the log, or "Send test alert": skip the breaker and dedupe. */
   manual?: 'test' | 'redeliver';
 }
