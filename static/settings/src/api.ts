@@ -15,6 +15,7 @@ import type {
 } from '../../../src/shared/contract';
 
 export type {
+  ActivityEntryDto,
   ChannelInput,
   ChannelTypeDto,
   ChannelTypeInfo,

@@ -4,6 +4,7 @@
  * both run. Unhandled resolvers answer `internal`, which tests notice.
  */
 import type {
+  ActivityEntryDto,
   BuildHealthRow,
   ChannelTypeInfo,
   ChannelView,
@@ -147,12 +148,23 @@ export function aHealthRow(over: Partial<BuildHealthRow> = {}): BuildHealthRow {
   };
 }
 
+export function anActivityEntry(over: Partial<ActivityEntryDto> = {}): ActivityEntryDto {
+  return {
+    at: '2026-11-23T10:00:00.000Z',
+    event: { kind: 'build', source: 'forge', ref: 'main', state: 'FAILED', key: 'ci', commit: 'bbbbbbb2cafe' },
+    decision: 'alerted',
+    alerts: [{ type: 'failed', sent: [{ rule: 'Main failures', channels: ['team-builds', 'pager'] }] }],
+    ...over,
+  };
+}
+
 /** A backend for the repository page with sensible answers for the side panels. */
 export function aRepoBackend(view: SettingsView, over: FakeBackend = {}): FakeBackend {
   return {
     getSettings: () => ok(view),
     getDeliveryLog: () => ok({ entries: [], nextCursor: null }),
     getBuildHealth: () => ok({ rows: [] }),
+    getActivity: () => ok({ entries: [] }),
     previewBranches: (req) => ok({ matches: req.branches?.length ? ['main'] : [], total: 3 }),
     ...over,
   };

@@ -179,13 +179,40 @@ function TestAnswer(props: { name: string; result: TestResult | { error: string 
             <span>HTTP {r.status ?? '—'}</span>
             <span>{formatLatency(r.latencyMs)}</span>
           </div>
+          {r.steps?.length ? <TestSteps steps={r.steps} /> : null}
           {r.response ? <pre style={{ ...mono, whiteSpace: 'pre-wrap', margin: `${token('space.100')} 0 0` }}>{r.response}</pre> : null}
-          {r.error ? <div style={{ color: token('color.text.danger'), marginTop: token('space.050') }}>{r.error}</div> : null}
+          {r.error && !r.steps?.some((st) => st.error === r.error) ? (
+            <div style={{ color: token('color.text.danger'), marginTop: token('space.050') }}>{r.error}</div>
+          ) : null}
         </>
       ) : (
         <div style={{ color: token('color.text.danger') }}>Test not sent: {r.error}</div>
       )}
     </div>
+  );
+}
+
+const STEP_WORDS: Record<NonNullable<TestResult['steps']>[number]['step'], string> = {
+  open: 'Opened test incident',
+  resolve: 'Resolved it',
+};
+
+/** Incident tools: "Opened test incident: delivered · Resolved it: delivered", or where it failed and why. */
+function TestSteps(props: { steps: NonNullable<TestResult['steps']> }) {
+  return (
+    <ol aria-label="Test steps" style={{ listStyle: 'none', padding: 0, margin: `${token('space.075')} 0 0` }}>
+      {props.steps.map((st, i) => {
+        const failed = st.outcome !== 'delivered';
+        return (
+          <li key={st.step} style={{ display: 'inline', color: failed ? token('color.text.danger') : undefined }}>
+            {i > 0 ? <span aria-hidden="true" style={{ color: token('color.text.subtle') }}> · </span> : null}
+            {STEP_WORDS[st.step] ?? st.step}: {st.outcome}
+            {failed && st.status !== null ? ` (HTTP ${st.status})` : ''}
+            {st.error ? ` — ${st.error}` : ''}
+          </li>
+        );
+      })}
+    </ol>
   );
 }
 

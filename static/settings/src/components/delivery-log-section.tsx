@@ -6,6 +6,7 @@ import Lozenge from './lozenge';
 import type { DeliveryLogEntry, ResolverResponse } from '../api';
 import { formatLatency, formatTime } from '../lib/format';
 import { DELIVERY_LOG_PAGE } from '../lib/paging';
+import { reasonInWords } from '../lib/reasons';
 import { outcomeAppearance } from './outcome';
 import { ErrorBanner, Section, subtleText } from './ui';
 
@@ -99,6 +100,8 @@ export function DeliveryLogSection(props: Props) {
             <span>
               <Lozenge appearance={outcomeAppearance(e.outcome)}>{e.outcome}</Lozenge>
               {e.attempt > 1 ? <span style={subtleText}> attempt {e.attempt}</span> : null}
+              {e.reason ? <div style={subtleText}>{reasonInWords(e.reason)}</div> : null}
+              {e.followUp ? <div style={subtleText}>{capitalise(e.followUp)}</div> : null}
             </span>
           ),
         },
@@ -157,5 +160,7 @@ export function DeliveryLogSection(props: Props) {
     </Section>
   );
 }
+
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 export { DELIVERY_LOG_PAGE };

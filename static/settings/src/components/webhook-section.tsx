@@ -1,45 +1,21 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import Button from '@atlaskit/button/default/button';
 import Textfield from '@atlaskit/textfield';
 import { token } from '@atlaskit/tokens';
 import Lozenge from './lozenge';
-import type { ResolverResponse } from '../api';
-import { describedBy, FieldRow } from './field';
-import { ErrorBanner, Section, subtleText } from './ui';
+import { FieldRow } from './field';
+import { InboundSecretForm, type SetSecretFn } from './inbound-secret-form';
+import { Section, subtleText } from './ui';
 
 interface Props {
   webhookUrl: string | null;
   secretSet: boolean;
-  setSecret(secret: string | null): Promise<ResolverResponse<{ inboundSecretSet: boolean }>>;
+  setSecret: SetSecretFn;
   onSecretSet(set: boolean): void;
 }
 
 export function WebhookSection(props: Props) {
-  const [secret, setSecret] = useState('');
-  const [error, setError] = useState<string | undefined>();
-  const [banner, setBanner] = useState<string[]>([]);
   const [copied, setCopied] = useState(false);
-
-  async function save(ev: FormEvent) {
-    ev.preventDefault();
-    if (secret.trim().length < 16) {
-      setError('Use at least 16 characters; a random string from a password manager is best.');
-      return;
-    }
-    setError(undefined);
-    await apply(secret.trim());
-  }
-
-  async function apply(value: string | null) {
-    const res = await props.setSecret(value);
-    if (res.ok) {
-      props.onSecretSet(res.data.inboundSecretSet);
-      setSecret('');
-      setBanner([]);
-    } else if (res.error.code === 'invalid' && res.error.fields.length) {
-      setError(res.error.fields.map((f) => f.message).join(' '));
-    } else setBanner([res.error.message]);
-  }
 
   async function copy() {
     if (!props.webhookUrl || !navigator.clipboard) return;
@@ -73,35 +49,14 @@ export function WebhookSection(props: Props) {
         <span>Signing secret:</span>
         {props.secretSet ? <Lozenge appearance="success">Set</Lozenge> : <Lozenge>Not set</Lozenge>}
       </div>
-      <form onSubmit={save} noValidate aria-label="Inbound webhook secret" style={{ display: 'flex', gap: token('space.100'), alignItems: 'flex-end', flexWrap: 'wrap' }}>
-        <div style={{ flex: 1, minWidth: 240 }}>
-          <FieldRow
-            id="inbound-secret"
-            label={props.secretSet ? 'Replace secret' : 'Secret'}
-            error={error}
-            helper="Paste the same secret into the webhook's settings in Bitbucket. Write-only: it is never shown again."
-          >
-            <Textfield
-              id="inbound-secret"
-              type="password"
-              autoComplete="new-password"
-              value={secret}
-              isInvalid={Boolean(error)}
-              aria-describedby={describedBy('inbound-secret', error, true)}
-              onChange={(e) => setSecret(e.currentTarget.value)}
-            />
-          </FieldRow>
-        </div>
-        <Button type="submit">
-          Save secret
-        </Button>
-        {props.secretSet ? (
-          <Button appearance="subtle" onClick={() => void apply(null)}>
-            Clear secret
-          </Button>
-        ) : null}
-      </form>
-      <ErrorBanner messages={banner} />
+      <InboundSecretForm
+        id="inbound-secret"
+        formLabel="Inbound webhook secret"
+        helper="Paste the same secret into the webhook's settings in Bitbucket. Write-only: it is never shown again."
+        secretSet={props.secretSet}
+        setSecret={props.setSecret}
+        onSecretSet={props.onSecretSet}
+      />
     </Section>
   );
 }

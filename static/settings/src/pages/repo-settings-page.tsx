@@ -11,7 +11,7 @@ import { RulesSection } from '../components/rules-section';
 import { subtleText } from '../components/ui';
 import type { PreviewFn } from '../components/rule-form';
 import { LazyBoundary, preloadable } from '../lib/lazy';
-import { DELIVERY_LOG_PAGE } from '../lib/paging';
+import { ACTIVITY_PAGE, DELIVERY_LOG_PAGE } from '../lib/paging';
 
 const EMPTY = {} as Record<string, never>;
 
@@ -20,11 +20,12 @@ const EMPTY = {} as Record<string, never>;
 const moreSections = () => import('../components/more-sections');
 const SnoozeSection = preloadable(() => moreSections().then((m) => m.SnoozeSection));
 const BuildHealthSection = preloadable(() => moreSections().then((m) => m.BuildHealthSection));
+const ActivitySection = preloadable(() => moreSections().then((m) => m.ActivitySection));
 const DeliveryLogSection = preloadable(() => moreSections().then((m) => m.DeliveryLogSection));
 const WebhookSection = preloadable(() => moreSections().then((m) => m.WebhookSection));
 const ImportExportSection = preloadable(() => moreSections().then((m) => m.ImportExportSection));
 const preloadMoreSections = () =>
-  Promise.all([SnoozeSection, BuildHealthSection, DeliveryLogSection, WebhookSection, ImportExportSection].map((c) => c.preload()));
+  Promise.all([SnoozeSection, BuildHealthSection, ActivitySection, DeliveryLogSection, WebhookSection, ImportExportSection].map((c) => c.preload()));
 
 export function RepoSettingsPage() {
   const [view, setView] = useState<SettingsView | null>(null);
@@ -71,6 +72,7 @@ export function RepoSettingsPage() {
     return res;
   }, []);
   const loadHealth = useCallback(() => invoke('getBuildHealth', EMPTY), []);
+  const loadActivity = useCallback(() => invoke('getActivity', { limit: ACTIVITY_PAGE }), []);
 
   if (error && !view) return <LoadError error={error} retry={load} />;
   if (!view) return <PageSpinner label="Loading build alert settings" />;
@@ -114,6 +116,7 @@ export function RepoSettingsPage() {
           onSnoozes={(snoozes) => patch({ snoozes })}
         />
         <BuildHealthSection load={loadHealth} />
+        <ActivitySection load={loadActivity} />
         <DeliveryLogSection load={loadLog} redeliver={redeliver} refreshKey={logKey} />
         <WebhookSection
           webhookUrl={view.webhookUrl}

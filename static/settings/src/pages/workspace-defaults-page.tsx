@@ -5,13 +5,19 @@ import { invoke } from '../api';
 import { ChannelsSection, type ChannelOps } from '../components/channels-section';
 import { RulesSection } from '../components/rules-section';
 import { subtleText } from '../components/ui';
+import { LazyBoundary, preloadable } from '../lib/lazy';
 import { LoadError, PageSpinner, pageStyle } from './repo-settings-page';
 
 interface Defaults {
   channels: ChannelView[];
   rules: RuleDto[];
   channelTypes: ChannelTypeInfo[];
+  /** Not in the contract's getWorkspaceDefaults answer today; used when a backend sends it. */
+  inboundSecretSet?: boolean;
 }
+
+// Below Channels and Rules, with its own chunk (fetched while the defaults load), as on the repository page.
+const WorkspaceSecretSection = preloadable(() => import('../components/workspace-secret-section').then((m) => m.WorkspaceSecretSection));
 
 /** Workspace settings: channels and rules every repository without rules of its own inherits. */
 export function WorkspaceDefaultsPage() {
@@ -25,8 +31,10 @@ export function WorkspaceDefaultsPage() {
     else setError(res.error);
   }, []);
   useEffect(() => {
+    void WorkspaceSecretSection.preload();
     void load();
   }, [load]);
+  const setSecret = useCallback((secret: string | null) => invoke('setWorkspaceInboundSecret', { secret }), []);
 
   const ops: ChannelOps = useMemo(
     () => ({
@@ -62,6 +70,9 @@ export function WorkspaceDefaultsPage() {
         onRules={(rules) => setData({ ...data, rules })}
         defaultsNotice="No workspace rules yet: repositories fall back to the built-in rule, which alerts on failures and fixes of the main branch."
       />
+      <LazyBoundary label="Loading more settings" minHeight={160}>
+        <WorkspaceSecretSection secretSet={typeof data.inboundSecretSet === 'boolean' ? data.inboundSecretSet : null} setSecret={setSecret} />
+      </LazyBoundary>
     </main>
   );
 }

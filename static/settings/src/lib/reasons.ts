@@ -1,0 +1,32 @@
+/**
+ * Why nothing was sent, in words: the UI's copy of src/core/reasons.ts (kept outside the shared
+ * contract, so the page carries its own; test/reasons.test.ts checks the two agree).
+ */
+export const REASON_TEXT: Record<string, string> = {
+  'self-generated': 'the app caused this event itself',
+  'not-useful': 'no rule can act on this kind of event (e.g. a pull request update)',
+  'not-configured': 'the repository has no rules or channels, and its workspace no defaults',
+  'no-repository': 'the event names no repository',
+  duplicate: 'the same result was seen before (a redelivery, or reconciliation finding what a live event already applied)',
+  stale: 'an older result arrived after a newer one',
+  'no-change': 'the build was already passing: nothing to report',
+  'first-result': 'the first result seen for this build, and it passed: nothing to report',
+  'not-terminal': 'the deployment has not finished',
+  'no-matching-rule': 'no enabled rule selects this alert (its events, branches or builds)',
+  'fail-after': "fewer failures in a row than the rule's failAfter",
+  snoozed: 'the rule or branch is snoozed',
+  grouped: 'held to be sent with other alerts of the same commit (groupWait)',
+  'quiet-hours': "held until the rule's quiet hours end",
+  redelivered: 'the queue delivered this job again; it was already sent',
+  'channel-disabled': 'the channel is disabled',
+  'breaker-open': 'the channel failed repeatedly; sending is paused for a while',
+  'waiting-for-failure': 'the fix waits for its failure alert to be delivered first',
+  'queued-behind': 'an earlier alert of this incident is still being retried on this channel; this one waits behind it',
+  'nothing-to-resolve': 'the failure this fix would resolve was never delivered',
+};
+
+/** A reason name in words, capitalised: the backend's `why` when given, else the page's copy, else the name. */
+export function reasonInWords(reason: string | undefined, why?: string): string | null {
+  const text = why ?? (reason ? (REASON_TEXT[reason] ?? reason) : null);
+  return text ? text.charAt(0).toUpperCase() + text.slice(1) : null;
+}
