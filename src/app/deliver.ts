@@ -12,7 +12,7 @@ import type { DeliveryJob } from '../core/delivery/delivery-job';
 import { checkEgress } from '../core/delivery/egress';
 import type { DeliveryOutcome } from '../core/delivery/outcome';
 import { redact } from '../core/delivery/redact';
-import type { HttpResult, JobResult } from '../core/ports';
+import { TransactionConflictError, type HttpResult, type JobResult } from '../core/ports';
 import { keys } from '../core/storage-keys';
 import type { DeliveryLogEntry, TestResult } from '../shared/contract';
 import type { AppDeps } from './app-types';
@@ -20,7 +20,8 @@ import type { ChannelHealth } from './repo-config';
 import { describeReason, type Reason } from '../core/reasons';
 import { queueDelaySeconds } from '../core/queue-limits';
 import {
-  decideBeforeSend, holdForQuietHours, memoFor, nextMemo, retryPolicyOf, settledDelivered, settledWithoutDelivery, withoutSend, type IncidentRecord,
+  decideBeforeSend, holdForQuietHours, markedPending, memoFor, nextMemo, rebaseIncident, retryPolicyOf, settledDelivered, settledWithoutDelivery, withoutPending,
+  withoutSend, type IncidentRecord,
 } from './delivery-stages';
 import { deliveryQueueJob } from './delivery-jobs';
 import { pushJobs } from './queue-commit';
@@ -208,7 +209,31 @@ export async function recordAttempt(
  * Load (channel health, incident record: one batched read) → decide (the stages in
  * delivery-stages.ts) → send → settle → commit (log entry and state in one batch).
  */
-export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number, options: { inline?: boolean } = {}): Promise<JobResult> {
+/**
+ * Writes this job's settled incident record, rebased on the record as it is now and written with a
+ * compare-and-set: jobs of one incident may run side by side (an inline first attempt beside a
+ * queued one) and must not undo each other's delivered ids, sends or pending marks.
+ */
+async function commitIncident(deps: AppDeps, key: string, next: IncidentRecord, jobId: string): Promise<void> {
+  for (let tries = 0; tries < 8; tries++) {
+    const fresh = await deps.store.get<IncidentRecord>(key);
+    if (await compareAndSet(deps, key, fresh, rebaseIncident(next, fresh, jobId, DELIVERED_MEMORY))) return;
+  }
+  await deps.store.set(key, rebaseIncident(next, await deps.store.get<IncidentRecord>(key), jobId, DELIVERED_MEMORY));
+}
+
+/** Writes `value` only if `key` still holds `expected`; false when another writer came first. */
+async function compareAndSet(deps: AppDeps, key: string, expected: unknown, value: unknown): Promise<boolean> {
+  try {
+    await deps.store.transact([{ op: 'check', key, equals: expected }, { op: 'set', key, value }]);
+    return true;
+  } catch (e) {
+    if (e instanceof TransactionConflictError) return false;
+    throw e;
+  }
+}
+
+export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number, options: { inline?: boolean; casRetries?: number } = {}): Promise<JobResult> {
   const now = deps.clock.now();
   const scale = retryScale(deps);
   const inline = options.inline === true;
@@ -223,15 +248,25 @@ export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number, 
   const incident = (found.get(incidentKey) as IncidentRecord | undefined) ?? { delivered: [] };
 
   const verdict = decideBeforeSend({ job, now, health, incident, scale, inline });
-  if (verdict?.kind === 'wait') return waitResult(deps, job, verdict.afterMs, verdict.reason, scale);
+  if (verdict?.kind === 'wait') {
+    // Later alerts of this incident must not overtake a job waiting in the queue (queueBehindRetries).
+    // Compare-and-set: another job of this incident may have written the record since we read it.
+    const marked = markedPending(job, incident);
+    if (marked && !(await compareAndSet(deps, incidentKey, found.get(incidentKey), marked))) {
+      return options.casRetries === 0 ? waitResult(deps, job, verdict.afterMs, verdict.reason, scale) : deliver(deps, job, attempt, { ...options, casRetries: (options.casRetries ?? 3) - 1 });
+    }
+    return waitResult(deps, job, verdict.afterMs, verdict.reason, scale);
+  }
   if (verdict?.kind === 'drop') {
+    const cleared = withoutPending(incident, job.id);
+    if (cleared !== incident) await commitIncident(deps, incidentKey, cleared, job.id);
     deps.log.info({ delivery: job.id, channel: job.channel, reason: verdict.reason }, 'delivery not sent');
     return { status: 'done' };
   }
   if (verdict?.kind === 'settle') {
-    const next = verdict.settlesOpening ? settledWithoutDelivery(job, incident) : incident;
-    const state = next !== incident ? [{ key: incidentKey, value: next }] : [];
-    await recordAttempt(deps, job, attempt, { outcome: verdict.outcome, status: null, latencyMs: null, response: null, error: verdict.error, reason: verdict.reason }, state);
+    const next = verdict.settlesOpening ? settledWithoutDelivery(job, incident) : withoutPending(incident, job.id);
+    if (next !== incident) await commitIncident(deps, incidentKey, next, job.id);
+    await recordAttempt(deps, job, attempt, { outcome: verdict.outcome, status: null, latencyMs: null, response: null, error: verdict.error, reason: verdict.reason });
     return { status: 'done' };
   }
 
@@ -256,13 +291,14 @@ export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number, 
     if (outcome.kind === 'retry') writes.push({ key: healthKey, value: { ...health, breaker: recordFailure(health.breaker, now) } });
     if (outcome.kind === 'disable') writes.push({ key: healthKey, value: { ...health, disabled: { reason: outcome.reason, at: new Date(now).toISOString() } } });
     if (willRetry) {
-      if (!job.manual) nextIncident = { ...incident, sends: { ...incident.sends, [job.id]: sendNumber } };
+      if (!job.manual) nextIncident = { ...withoutPending(incident, job.id), sends: { ...incident.sends, [job.id]: sendNumber } };
     } else {
       // Settled without delivery (failed, disabled, gave up): a later fix need not wait for it.
       nextIncident = { ...settledWithoutDelivery(job, incident), sends: withoutSend(incident.sends, job.id) };
     }
   }
-  if (nextIncident !== incident) writes.push({ key: incidentKey, value: nextIncident });
+  // The incident record first: once it says delivered, a re-run of this job sends nothing.
+  if (nextIncident !== incident) await commitIncident(deps, incidentKey, nextIncident, job.id);
   const report = toReport(outcome, result, secrets, willRetry);
   await recordAttempt(deps, job, sendNumber, followUp ? { ...report, followUp } : report, writes);
 

@@ -30,6 +30,8 @@ export interface IncidentRecord {
    * count would spend the retry budget on waiting; this count decides when a delivery gives up.
    */
   sends?: Record<string, number>;
+  /** Jobs of this incident waiting in the queue on this channel (a fix waiting for its failure, a breaker hold). */
+  pending?: string[];
 }
 
 export interface DeliverySnapshot {
@@ -105,7 +107,23 @@ export const respectBreaker: Stage = ({ job, health, now, scale }) => {
  * still being retried on this channel from the queue: it joins the queue behind it instead.
  */
 export const queueBehindRetries: Stage = ({ job, incident, inline }) =>
-  inline && Object.keys(incident.sends ?? {}).some((id) => id !== job.id) ? { kind: 'wait', afterMs: 0, reason: 'queued-behind' } : null;
+  inline && [...Object.keys(incident.sends ?? {}), ...(incident.pending ?? [])].some((id) => id !== job.id)
+    ? { kind: 'wait', afterMs: 0, reason: 'queued-behind' }
+    : null;
+
+/** The record with `job` waiting in the queue, or null when it already says so. */
+export function markedPending(job: DeliveryJob, incident: IncidentRecord): IncidentRecord | null {
+  if (job.manual || (incident.pending ?? []).includes(job.id)) return null;
+  return { ...incident, pending: [...(incident.pending ?? []), job.id].slice(-20) };
+}
+
+/** The record without `id` among the waiting jobs. */
+export function withoutPending(incident: IncidentRecord, id: string): IncidentRecord {
+  if (!incident.pending?.includes(id)) return incident;
+  const pending = incident.pending.filter((p) => p !== id);
+  const { pending: _old, ...rest } = incident;
+  return pending.length ? { ...rest, pending } : rest;
+}
 
 export const waitForOpeningAlert: Stage = ({ job, incident, now, scale }) => {
   if (!resolving(job) || !job.awaitsFailure || job.manual) return null;
@@ -132,8 +150,9 @@ export function decideBeforeSend(snapshot: DeliverySnapshot, stages: readonly St
 
 /** The incident record once a job settled without a delivery (skipped, given up, failed for good). */
 export function settledWithoutDelivery(job: DeliveryJob, incident: IncidentRecord): IncidentRecord {
-  if (!opening(job) || incident.opened) return incident;
-  return { ...incident, opened: true, openDelivered: false };
+  const rest = withoutPending(incident, job.id);
+  if (!opening(job) || rest.opened) return rest;
+  return { ...rest, opened: true, openDelivered: false };
 }
 
 /** Which failure streak an alert belongs to: the time the streak began, shared by its failed, still-failing and fixed. */
@@ -170,9 +189,26 @@ export function settledDelivered(job: DeliveryJob, incident: IncidentRecord, mem
     opened: isOpening ? true : isResolving ? false : incident.opened,
     sends: withoutSend(incident.sends, job.id),
   };
+  const pending = withoutPending(incident, job.id).pending;
+  if (pending) next.pending = pending;
   if (isOpening) next.openDelivered = true;
   else if (!isResolving && incident.openDelivered !== undefined) next.openDelivered = incident.openDelivered;
   return next;
+}
+
+/**
+ * Our settled record (`next`, computed from the snapshot loaded before the send) rebased on the
+ * record as it is now (`fresh`): another job of this incident may have run during our send (an
+ * inline first attempt beside a queued one). Their delivered ids, sends and pending marks are kept;
+ * ours replace our own entries; the incident's state (opened, memo) is ours, the latest.
+ */
+export function rebaseIncident(next: IncidentRecord, fresh: IncidentRecord | undefined, jobId: string, keep: number): IncidentRecord {
+  if (!fresh) return next;
+  const delivered = [...fresh.delivered.filter((id) => id !== jobId), ...(next.delivered.includes(jobId) ? [jobId] : [])].slice(-keep);
+  const sends = { ...withoutSend(fresh.sends, jobId), ...(next.sends?.[jobId] !== undefined ? { [jobId]: next.sends[jobId]! } : {}) };
+  const pending = [...(fresh.pending ?? []).filter((id) => id !== jobId), ...(next.pending?.includes(jobId) ? [jobId] : [])];
+  const { sends: _s, pending: _p, ...state } = next;
+  return { ...state, delivered, ...(Object.keys(sends).length ? { sends } : {}), ...(pending.length ? { pending } : {}) };
 }
 
 export function withoutSend(sends: Record<string, number> | undefined, id: string): Record<string, number> | undefined {

@@ -22,6 +22,7 @@ import { workspaceScope } from './effective-rules';
 import { deliveryQueueJob, type RepoRecord } from './evaluate';
 import { pushJobs } from './queue-commit';
 import { listActivity } from './activity';
+import { DeadLetterNotRetryableError, getDeadLetter, listDeadLetters, retryDeadLetter } from './dead-letters';
 import { INBOUND_SECRET_FLAG } from './inbound-trust';
 import type { ChannelHealth, RepoConfig, Snooze, StoredChannel } from './repo-config';
 
@@ -263,6 +264,19 @@ const repoHandlers: Record<string, Handler> = {
     return settingsView(deps, scope);
   },
   setInboundSecret: async (deps, scope, p) => setInbound(deps, scope.repo!, p?.secret),
+  getDeadLetters: async (deps, scope) => ({ entries: await listDeadLetters(deps, scope.repo!) }),
+  retryDeadLetter: async (deps, scope, p) => {
+    const id = str(p?.id, 'id');
+    // Ids start with the repository they were filed under: another repository's are not found here.
+    const record = id.startsWith(`${scope.repo}:`) ? await getDeadLetter(deps, id) : undefined;
+    if (!record || record.repo !== scope.repo) fail({ code: 'not-found', message: `no dead letter "${id.slice(0, 200)}"` });
+    try {
+      return (await retryDeadLetter(deps, id)) ?? fail({ code: 'not-found', message: `no dead letter "${id.slice(0, 200)}"` });
+    } catch (e) {
+      if (e instanceof DeadLetterNotRetryableError) fail({ code: 'invalid', message: e.message, fields: [{ path: 'id', message: e.message }] });
+      throw e;
+    }
+  },
 };
 
 /**

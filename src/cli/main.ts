@@ -13,6 +13,7 @@ const rulesValidate = (...a: Parameters<typeof import('./rules-commands').rulesV
 const rulesImport = (...a: Parameters<typeof import('./rules-commands').rulesImport>) => require('./rules-commands').rulesImport(...a);
 const rulesExport = (...a: Parameters<typeof import('./rules-commands').rulesExport>) => require('./rules-commands').rulesExport(...a);
 const activityCommand = (...a: Parameters<typeof import('./activity-command').activityCommand>) => require('./activity-command').activityCommand(...a);
+const deadLettersCommand = (...a: Parameters<typeof import('./dead-letters-command').deadLettersCommand>) => require('./dead-letters-command').deadLettersCommand(...a);
 const replayCommand = (...a: Parameters<typeof import('./replay-command').replayCommand>) => require('./replay-command').replayCommand(...a);
 
 const parsePort = (value: string): number => {
@@ -68,6 +69,13 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'local data dir', '.build-alerts')
     .option('--limit <n>', 'how many entries (1-100)', '50')
     .action(activityCommand);
+
+  program
+    .command('dead-letters')
+    .description('jobs set aside after failing permanently or too often (JSON lines, newest first)')
+    .option('--repo <repo>', 'only this repository (uuid with braces or workspace/slug)')
+    .option('--data-dir <dir>', 'local data dir', '.build-alerts')
+    .action(deadLettersCommand);
 
   program
     .command('replay')

@@ -21,6 +21,9 @@ export async function serveCommand(options: { host: string; port: number; dataDi
       publicUrl: env('BUILD_ALERTS_PUBLIC_URL'),
       adminToken: env('BUILD_ALERTS_ADMIN_TOKEN'),
       ingestToken: env('BUILD_ALERTS_INGEST_TOKEN'),
+      bitbucketUrl: env('BUILD_ALERTS_BITBUCKET_URL'),
+      bitbucketToken: env('BUILD_ALERTS_BITBUCKET_TOKEN'),
+      bitbucketKind: env('BUILD_ALERTS_BITBUCKET_KIND'),
     });
   } catch (e) {
     if (e instanceof RuntimeStartError) throw new CliError(e.message);

@@ -26,6 +26,8 @@ export const PREFIX = {
   cache: 'cache:',
   seen: 'seen:',
   workspace: 'ws:',
+  /** Jobs set aside after a permanent failure or too many failed runs (app/dead-letters.ts). */
+  dead: 'dead:',
 } as const;
 
 export const SECRET_PREFIX = {
@@ -87,6 +89,10 @@ export const keys = {
   activity: (repo: string, atMs: number, id: string) =>
     `${PREFIX.activity}${repo}:${String(LOG_TIME_CEILING - atMs).padStart(15, '0')}:${encodeKeyPart(id, 80)}`,
   activityPrefix: (repo: string) => `${PREFIX.activity}${repo}:`,
+  /** Dead letters, newest first per repository (inverted time, as the log). */
+  deadLetter: (repo: string, atMs: number, id: string) =>
+    `${PREFIX.dead}${repo}:${String(LOG_TIME_CEILING - atMs).padStart(15, '0')}:${encodeKeyPart(id, 80)}`,
+  deadLetterPrefix: (repo: string) => `${PREFIX.dead}${repo}:`,
   incident: (channelId: string, incidentKey: string) =>
     `${PREFIX.incident}${encodeKeyPart(channelId, 100)}:${encodeKeyPart(incidentKey, 200)}`,
   group: (groupKey: string) => `${PREFIX.group}${encodeKeyPart(groupKey, 300)}`,

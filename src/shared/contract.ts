@@ -162,6 +162,31 @@ export interface ActivityEntryDto {
   alerts: { type: string; sent: { rule: string; channels: string[] }[]; reason?: string }[];
 }
 
+/**
+ * A job set aside instead of retried (src/app/dead-letters.ts): it failed permanently, or failed too
+ * many times in a row. Kept 14 days; "Retry" queues it again as new and removes the entry.
+ */
+export interface DeadLetterDto {
+  /** Pass to `retryDeadLetter`. */
+  id: string;
+  /** When it was set aside (ISO). */
+  at: string;
+  /** Repository id (storage key form). */
+  repo: string;
+  /** Job type: `event`, `deliver`, `remind`, `flush-group`, `reconcile`. */
+  type: string;
+  /** What the job was about, in words: "build FAILED main my-build1", "build.failed to channel audit". */
+  summary: string;
+  /** "<ErrorName>: <message>", secrets redacted, at most about 1 KB. */
+  error: string;
+  /** True when no retry could have helped (the store refused the data, a bug); false when it failed too often. */
+  permanent: boolean;
+  /** Runs made, the last one included. */
+  attempts: number;
+  firstFailureAt: string;
+  lastFailureAt: string;
+}
+
 /** Every resolver: name → [request, response]. */
 export interface ResolverMap {
   getSettings: [Record<string, never>, SettingsView];
@@ -186,6 +211,10 @@ export interface ResolverMap {
   deleteWorkspaceChannel: [{ name: string }, { deleted: true }];
   /** A workspace's inbound webhook secret: signs webhooks of every repository in it. */
   setWorkspaceInboundSecret: [{ secret: string | null }, { inboundSecretSet: boolean }];
+  /** Jobs of this repository set aside after failing (newest first). */
+  getDeadLetters: [Record<string, never>, { entries: DeadLetterDto[] }];
+  /** Queues a dead-lettered job again, as new, and removes its entry. */
+  retryDeadLetter: [{ id: string }, { queued: true }];
 }
 
 export type ResolverName = keyof ResolverMap;
@@ -196,7 +225,7 @@ export const RESOLVER_NAMES = [
   'getSettings', 'saveChannel', 'deleteChannel', 'setChannelEnabled', 'testChannel', 'saveRules',
   'previewBranches', 'getDeliveryLog', 'redeliver', 'getBuildHealth', 'getActivity', 'snooze', 'unsnooze',
   'exportRules', 'importRules', 'setInboundSecret', 'getWorkspaceDefaults', 'saveWorkspaceDefaults',
-  'saveWorkspaceChannel', 'deleteWorkspaceChannel', 'setWorkspaceInboundSecret',
+  'saveWorkspaceChannel', 'deleteWorkspaceChannel', 'setWorkspaceInboundSecret', 'getDeadLetters', 'retryDeadLetter',
 ] as const satisfies readonly ResolverName[];
 
 /** Workspace-level resolvers check workspace admin rights; the rest check repository admin rights. */

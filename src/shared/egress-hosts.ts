@@ -10,6 +10,7 @@
 /** Fixed vendor endpoints, one line per channel type. Wildcards cover only subdomains, never the parent. */
 export const CHANNEL_EGRESS_HOSTS = [
   'hooks.slack.com', // slack: incoming webhooks
+  'slack.com', // slack: Web API for bot tokens (https://slack.com/api/chat.postMessage, chat.update, auth.test)
   '*.webhook.office.com', // teams: legacy Microsoft 365 connector URLs (still accepted until retired)
   '*.logic.azure.com', // teams: Workflows (Power Automate) URLs, e.g. prod-NN.<region>.logic.azure.com
   '*.environment.api.powerplatform.com', // teams: newer Workflows URLs on the Power Platform domain

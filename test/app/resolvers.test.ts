@@ -4,6 +4,7 @@
  * and redelivery. "Nothing changed" is checked against a snapshot of every stored key and secret.
  */
 import { Webhook } from 'standardwebhooks';
+import { recordDeadLetter } from '../../src/app/dead-letters';
 import { workspaceScope } from '../../src/app/effective-rules';
 import { keys, repoKey } from '../../src/core/storage-keys';
 import { RESOLVER_NAMES, WORKSPACE_RESOLVERS, type ResolverName } from '../../src/shared/contract';
@@ -65,6 +66,7 @@ const snapshot = (t: TestApp) => snapshotStorage(t, secretKeysFor(REPO, WS_SCOPE
 /** A payload for each resolver that would change something (or send) if the caller were allowed. */
 async function mutatingPayloads(t: TestApp): Promise<Record<ResolverName, unknown>> {
   const log = await ok(t, 'getDeliveryLog', { limit: 1 });
+  const dead = await recordDeadLetter(t.deps, { type: 'reconcile', repoKey: REPO }, new TypeError('boom'), { attempts: 1, permanent: true });
   return {
     getSettings: {},
     saveChannel: { channel: slack({ name: 'intruder', url: 'https://hooks.slack.com/services/EVIL/EVIL/evil' }) },
@@ -87,6 +89,8 @@ async function mutatingPayloads(t: TestApp): Promise<Record<ResolverName, unknow
     saveWorkspaceDefaults: { rules: [] },
     saveWorkspaceChannel: { channel: slack({ name: 'ws-intruder' }) },
     deleteWorkspaceChannel: { name: 'ws-chat' },
+    getDeadLetters: {},
+    retryDeadLetter: { id: dead.id },
   };
 }
 

@@ -1,8 +1,10 @@
 /**
  * What Forge's own errors mean for a handler: which must leave it unchanged, which are worth a
  * retry, which are permanent. Matched by name and shape, not `instanceof`: a bundle may hold more
- * than one copy of a @forge/* package's error classes.
+ * than one copy of a @forge/* package's error classes. The app's own permanent errors (store and
+ * queue contract errors, programmer errors, `permanent: true`) are classified in app/dead-letters.ts.
  */
+import { classifyFailure } from '../../app/dead-letters';
 
 /**
  * `NeedsAuthenticationError` (name `NEEDS_AUTHENTICATION_ERR`), thrown by `asUser()` calls until
@@ -21,9 +23,6 @@ const PERMANENT_EVENTS_ERRORS = new Set([
   'TooManyEventsError', 'PayloadTooBigError', 'InvalidPushSettingsError', 'InvalidQueueNameError',
   'InvalidPayloadError', 'NoEventsToPushError', 'InvocationLimitReachedError',
 ]);
-/** Programmer errors: retrying runs the same code on the same input. */
-const PROGRAMMER_ERRORS = new Set(['TypeError', 'RangeError', 'SyntaxError', 'ReferenceError']);
-
 const ctorName = (err: object): string => (err as { constructor?: { name?: string } }).constructor?.name ?? '';
 
 /** A short, content-free name for an error (its class), for logs and retryData. */
@@ -39,14 +38,13 @@ export const errorKind = (err: unknown): string => {
  *   https://developer.atlassian.com/platform/forge/limits-async-events/): retry after a minute.
  * - `PartialSuccessError`, `InternalServerError`, KVS 429 / 5xx (`ForgeKvsAPIError.responseDetails.status`),
  *   network failures: transient, retry with backoff.
- * - Validation errors of @forge/events, KVS 4xx, programmer errors, our own `permanent` errors: never.
+ * - Validation errors of @forge/events, KVS 4xx, store and queue contract errors (a value over the KVS
+ *   limits, a job over the queue's), programmer errors, our own `permanent` errors: never.
  */
 export function retryability(err: unknown, attempt: number): Retryability {
-  if (!err || typeof err !== 'object') return { retry: false };
+  if (!err || typeof err !== 'object' || classifyFailure(err) === 'permanent') return { retry: false };
   const name = ctorName(err);
-  const errName = String((err as { name?: unknown }).name ?? '');
-  if ((err as { permanent?: unknown }).permanent === true) return { retry: false };
-  if (PERMANENT_EVENTS_ERRORS.has(name) || PROGRAMMER_ERRORS.has(name) || PROGRAMMER_ERRORS.has(errName)) return { retry: false };
+  if (PERMANENT_EVENTS_ERRORS.has(name)) return { retry: false };
   const backoff = Math.min(900, 15 * 2 ** Math.max(0, attempt - 1));
   if (name === 'RateLimitError') return { retry: true, afterSeconds: Math.max(60, backoff), rateLimited: true };
   const status = Number((err as { responseDetails?: { status?: unknown } }).responseDetails?.status ?? NaN);

@@ -8,7 +8,8 @@ import pino from 'pino';
 import type { AppDeps, App } from '../../app/app-types';
 import { createApp } from '../../app/create-app';
 import type { EgressPolicy } from '../../core/delivery/egress';
-import type { Clock, Logger } from '../../core/ports';
+import type { BitbucketApi, Clock, Logger } from '../../core/ports';
+import { BitbucketConfigError, bitbucketConnection, createLocalBitbucketApi, type BitbucketConnection } from './bitbucket-api';
 import { DataDirLockedError, lockDataDir, type DataDirLock } from './data-dir-lock';
 import { createFetchHttpClient } from './http-client';
 import { createInboundGuard, isLoopbackAddress, MIN_ADMIN_TOKEN_LENGTH } from './inbound-guard';
@@ -50,6 +51,15 @@ export interface RuntimeOptions {
   storage?: { retryMs?: number; writeFault?: (where: string) => Error | null };
   /** The settings page build to serve (tests). */
   uiDir?: string;
+  /**
+   * BUILD_ALERTS_BITBUCKET_URL: Bitbucket Cloud's API (default https://api.bitbucket.org) or a Data
+   * Center base URL. Used only with a token; without one the runtime asks Bitbucket nothing.
+   */
+  bitbucketUrl?: string | null;
+  /** BUILD_ALERTS_BITBUCKET_TOKEN: a Cloud repository/workspace access token or a DC HTTP access token (sent as Bearer). */
+  bitbucketToken?: string | null;
+  /** BUILD_ALERTS_BITBUCKET_KIND: "cloud" or "data-center"; by default Cloud exactly when the host is api.bitbucket.org. */
+  bitbucketKind?: string | null;
 }
 
 /** A positive number from the environment, or undefined (unset or not a positive number). */
@@ -128,8 +138,18 @@ function checkExposure(options: RuntimeOptions): URL | null {
   return publicUrl;
 }
 
+function checkBitbucket(options: RuntimeOptions): BitbucketConnection | null {
+  try {
+    return bitbucketConnection({ url: options.bitbucketUrl, token: options.bitbucketToken, kind: options.bitbucketKind });
+  } catch (e) {
+    if (e instanceof BitbucketConfigError) throw new RuntimeStartError(e.message);
+    throw e;
+  }
+}
+
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const publicUrl = checkExposure(options);
+  const bitbucketAt = checkBitbucket(options);
   checkDataDir(options.dataDir);
   let lock: DataDirLock;
   try {
@@ -180,6 +200,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     throw new RuntimeStartError(`cannot open the queue in "${options.dataDir}": ${(e as Error).message}`);
   }
   health.onChange((fault) => (fault ? queue.pause(`storage is failing (${fault.code})`) : queue.resume()));
+  const bitbucket: BitbucketApi = bitbucketAt ? createLocalBitbucketApi({ connection: bitbucketAt, log, store, now: () => clock.now() }) : offlineBitbucket;
+  if (bitbucketAt) log.info({ bitbucket: bitbucketAt.kind, url: bitbucketAt.baseUrl }, 'Bitbucket API enrichment on');
   const deps: AppDeps = {
     store,
     secrets: store,
@@ -187,7 +209,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     http: createFetchHttpClient({ egress }),
     clock,
     log,
-    bitbucket: offlineBitbucket,
+    bitbucket,
     access: localAccess,
     egress,
     runtime: 'local',

@@ -296,3 +296,64 @@ export function deploymentState(stateIn: unknown, statusIn: unknown): Deployment
       return null;
   }
 }
+
+// ---------- field sizes ----------
+
+/**
+ * Length caps (UTF-16 units) on the free text of a normalized event. Payload fields have no size limit
+ * of their own, and a build's state keeps its key, name, ref and URL several times over (memory,
+ * history, last event), so one hostile 165 KB field would make a state value the store refuses
+ * (KVS values: at most 240 KiB, core/kvs-rules.ts) on every retry. Capped here, once for every source,
+ * every state stays a few KB.
+ */
+export const FIELD_CAPS = {
+  /** Names, keys, refs, titles, descriptions, e-mail addresses. */
+  text: 1024,
+  commitMessage: 4096,
+  /** Longer links are dropped, not cut: a cut URL points somewhere else. */
+  url: 2048,
+  /** UUIDs, account ids, hashes: real ones are under 70 characters; these name storage keys. */
+  id: 128,
+} as const;
+
+const ID_FIELDS = new Set(['uuid', 'accountId', 'environmentUuid', 'workspace', 'runId', 'commit', 'before', 'after', 'eventKey']);
+
+/** Cuts `text` to at most `max` units, ending in "…", without splitting a surrogate pair. */
+export function capText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  const code = text.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end--;
+  return text.slice(0, end) + '…';
+}
+
+function capField(key: string, value: string): string | null {
+  if (key === 'url' || key.endsWith('Url')) return value.length > FIELD_CAPS.url ? null : value;
+  if (key === 'commitMessage') return capText(value, FIELD_CAPS.commitMessage);
+  if (ID_FIELDS.has(key)) return capText(value, FIELD_CAPS.id);
+  return capText(value, FIELD_CAPS.text);
+}
+
+/** Every string of a normalized event within FIELD_CAPS (by field name); unchanged events are returned as they are. */
+export function capEventFields<T>(event: T): T {
+  const walk = (value: unknown, key: string, depth: number): unknown => {
+    if (typeof value === 'string') return capField(key, value);
+    if (value === null || typeof value !== 'object' || depth > 8) return value;
+    if (Array.isArray(value)) {
+      let changed = false;
+      const out = value.map((item) => {
+        const next = walk(item, key, depth + 1);
+        if (next !== item) changed = true;
+        return next;
+      });
+      return changed ? out : value;
+    }
+    let copy: Record<string, unknown> | null = null;
+    for (const [k, v] of Object.entries(value)) {
+      const next = walk(v, k, depth + 1);
+      if (next !== v) (copy ??= { ...(value as Record<string, unknown>) })[k] = next;
+    }
+    return copy ?? value;
+  };
+  return walk(event, '', 0) as T;
+}

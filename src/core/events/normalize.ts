@@ -14,6 +14,7 @@ import { err, ok } from '../result';
 import type { NormalizeError } from './normalize-error';
 import { isIgnored, type Headers, type NormalizeOutcome, type RepoEvent } from './repo-event';
 import { normalizeCloudWebhook } from './cloud-webhook';
+import { capEventFields } from './common';
 import { detectSource, eventKeyOf } from './detect-source';
 import { normalizeForgeEvent } from './forge';
 import { normalizePipelinesApiObject } from './pipelines-api';
@@ -32,7 +33,9 @@ const MAX_LIST = 1000;
 
 export function normalize(input: NormalizeInput): NormalizeResult {
   try {
-    return dispatch(input);
+    const result = dispatch(input);
+    // Every source's free text within FIELD_CAPS, so no event can make a state the store refuses.
+    return result.ok ? ok(capEventFields(result.value)) : result;
   } catch (e) {
     // Reached only through exotic input (e.g. a getter that throws); never echo payload content.
     return err({ message: `normalize: payload could not be read (${e instanceof Error ? e.name : typeof e})` });

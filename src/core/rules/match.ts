@@ -1,4 +1,4 @@
-import picomatch from 'picomatch';
+import { compileGlob } from './glob';
 import { RULE_EVENTS, type Alert, type AlertType } from '../alerts/alert';
 import { alertId } from '../alerts/identity';
 import { quietHoursDelay } from './quiet-hours';
@@ -36,7 +36,7 @@ const BRANCH_TYPES = new Set<AlertType>([
 const matcherCache = new Map<string, (s: string) => boolean>();
 
 /**
- * Branch globs follow picomatch: `*` stays within one path segment, `**` crosses them
+ * Branch globs use picomatch's syntax, matched in linear time by glob.ts: `*` stays within one path segment, `**` crosses them
  * ("release/**" matches "release/1.2"). Build patterns treat "/" as an ordinary character, since
  * build names such as "Pipeline #4 for feature/x" contain slashes and "*" should mean every build.
  */
@@ -44,7 +44,8 @@ function matcher(pattern: string, kind: 'branch' | 'build'): (s: string) => bool
   const cacheKey = `${kind}\n${pattern}`;
   let m = matcherCache.get(cacheKey);
   if (!m) {
-    m = picomatch(pattern, kind === 'build' ? { dot: true, bash: true } : { dot: true });
+    // Linear-time matching (glob.ts): a saved pattern can never cost more than pattern × name per event.
+    m = compileGlob(pattern, kind) ?? (() => false);
     if (matcherCache.size > 1000) matcherCache.clear();
     matcherCache.set(cacheKey, m);
   }

@@ -52,6 +52,9 @@ export function formatFieldErrors(errors: readonly FieldError[], options: Pick<P
   return errors.map((e) => formatFieldError(options.fileName ?? 'rules.yaml', e));
 }
 
+/** Unknown channel names reported one by one; beyond this, one summary line. */
+const MAX_UNKNOWN_CHANNEL_ERRORS = 20;
+
 function allowedKeys(segments: readonly Segment[]): readonly string[] {
   if (segments.length === 0) return TOP_LEVEL_KEYS;
   if (segments.length === 2 && segments[0] === 'rules') return RULE_KEYS;
@@ -112,6 +115,7 @@ function crossCheck(input: unknown, options: ParseRulesOptions, typeIsValid: (t:
   const known = new Set(options.knownChannels ?? []);
   const ruleNames = new Map<string, number>();
   const rules = Array.isArray(input.rules) ? input.rules : [];
+  const reportedUnknown = new Set<string>();
   rules.forEach((rule: unknown, i) => {
     if (!isRecord(rule)) return;
     if (typeof rule.name === 'string') {
@@ -126,11 +130,16 @@ function crossCheck(input: unknown, options: ParseRulesOptions, typeIsValid: (t:
     rule.channels.forEach((name: unknown, k) => {
       if (typeof name !== 'string' || name.trim() === '' || name === ALL_CHANNELS_TOKEN) return;
       if (defined.has(name) || known.has(name)) return;
+      // One error per unknown name (not per use), and a bounded list: a hostile file stays a short answer.
+      if (reportedUnknown.has(name)) return;
+      reportedUnknown.add(name);
+      if (reportedUnknown.size > MAX_UNKNOWN_CHANNEL_ERRORS) return;
       const candidates = [...defined.keys(), ...known];
       const hint = suggest(name, candidates);
+      const shown = candidates.slice(0, 10).join(', ') + (candidates.length > 10 ? `, and ${candidates.length - 10} more` : '');
       out.push({
         segments: ['rules', i, 'channels', k],
-        message: `unknown channel ${describeValue(name)}${hint ? ` (did you mean "${hint}"?)` : ''}; define it under channels${candidates.length ? ` (defined: ${candidates.join(', ')})` : ''}`,
+        message: `unknown channel ${describeValue(name)}${hint ? ` (did you mean "${hint}"?)` : ''}; define it under channels${candidates.length ? ` (defined: ${shown})` : ''}`,
       });
     });
   });

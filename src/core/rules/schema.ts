@@ -1,3 +1,4 @@
+import { globProblem } from './glob';
 import { z } from 'zod';
 import { RULE_EVENTS, type RuleEvent } from '../alerts/alert';
 import { CHANNEL_TYPES, type ChannelType } from '../channels/channel';
@@ -106,11 +107,19 @@ function distance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
+/** "Did you mean" looks at this many candidates, of this length at most: hints must stay cheap for any input. */
+const SUGGEST_MAX_CANDIDATES = 100;
+const SUGGEST_MAX_LENGTH = 64;
+
 export function suggest(input: string, candidates: readonly string[]): string | null {
+  if (input.length > SUGGEST_MAX_LENGTH) return null;
   const lower = input.toLowerCase();
+  const limit = Math.max(1, Math.floor(input.length / 3));
   let best: string | null = null;
   let bestDistance = Infinity;
-  for (const c of candidates) {
+  for (const c of candidates.slice(0, SUGGEST_MAX_CANDIDATES)) {
+    // A length difference beyond the limit can never be close enough: skip the quadratic distance.
+    if (c.length > SUGGEST_MAX_LENGTH || Math.abs(c.length - input.length) > limit) continue;
     const d = c.toLowerCase() === lower ? 0 : distance(lower, c.toLowerCase());
     if (d < bestDistance) {
       best = c;
@@ -136,10 +145,11 @@ const list = <T extends z.ZodType>(item: T, what: string, emptyMessage?: string)
 };
 
 const pattern = (what: string) =>
-  leaf<string>((v) =>
-    typeof v === 'string' && v.trim() !== '' && v.length <= MAX_PATTERN && !/[\r\n]/.test(v)
-      ? null
-      : expected(what, v));
+  leaf<string>((v) => {
+    if (!(typeof v === 'string' && v.trim() !== '' && v.length <= MAX_PATTERN && !/[\r\n]/.test(v))) return expected(what, v);
+    const problem = globProblem(v);
+    return problem ? `${describeValue(v)}: ${problem}` : null;
+  });
 
 const eventName = leaf<RuleEvent>((v) => {
   if (typeof v !== 'string') return expected('an event name', v);

@@ -35,6 +35,9 @@ export interface ChannelCase {
 }
 
 const SLACK_URL = 'https://hooks.slack.com/services/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';
+/** Obviously fake bot token in Slack's shape (https://api.slack.com/authentication/token-types#bot). */
+export const SLACK_BOT_TOKEN = 'xoxb-1111111111-2222222222222-TestOnlyNotARealToken00';
+export const SLACK_CHANNEL_ID = 'C0123ABCD';
 const TEAMS_URL = 'https://prod-12.westus.logic.azure.com:443/workflows/0a1b2c3d4e5f40718293a4b5c6d7e8f9/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=Qw3rTy7uIo9pAs1dFg5hJk2lZx8cVb4nM6';
 const CHAT_URL = 'https://chat.googleapis.com/v1/spaces/AAAAq1w2e3r/messages?key=AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI&token=Hx7Kp2Qm9Zr4Tv8Ns3Lb6Wc1Yd5Fg0Jh';
 const DISCORD_URL = 'https://discord.com/api/webhooks/1180000000000000001/Ab3dEf6hIj9kLm2oPq5sTu8wXy1zAB4dEF7hIJ0kLM3oPQ6sTU9wXY2zab5';
@@ -60,11 +63,33 @@ const generic: ClassifyRow[] = [
 export const CASES: Record<ChannelType, ChannelCase> = {
   slack: {
     valid: { url: SLACK_URL, mentions: { [AUTHOR_ACCOUNT_ID]: 'U024BE7LH' } },
-    secrets: { url: 'url' },
-    alsoValid: [{ url: 'http://localhost:8080/slack' }, { url: SLACK_URL, name: 'team', type: 'slack' }],
-    invalid: [[{}, 'url'], [{ url: 'http://hooks.slack.com/services/x' }, 'url'], [{ url: 'not a url' }, 'url'], [{ url: 'https://u:p@hooks.slack.com/x' }, 'url']],
+    // `token` (bot mode) is not in `valid`: test/contract/channels/slack-bot.contract.test.ts covers it.
+    secrets: { url: 'url', token: 'header:authorization' },
+    alsoValid: [
+      { url: 'http://localhost:8080/slack' }, { url: SLACK_URL, name: 'team', type: 'slack' },
+      { token: SLACK_BOT_TOKEN, channel: SLACK_CHANNEL_ID },
+      { token: SLACK_BOT_TOKEN, channel: 'G01ABCDEF2', apiUrl: 'http://127.0.0.1:9000/api/', url: '' },
+      { token: `xoxe.${SLACK_BOT_TOKEN}`, channel: SLACK_CHANNEL_ID, apiUrl: 'https://slack.example/api' },
+    ],
+    invalid: [
+      [{}, 'url'], [{ url: 'http://hooks.slack.com/services/x' }, 'url'], [{ url: 'not a url' }, 'url'], [{ url: 'https://u:p@hooks.slack.com/x' }, 'url'],
+      [{ url: SLACK_URL, token: SLACK_BOT_TOKEN, channel: SLACK_CHANNEL_ID }, 'url'],
+      [{ url: SLACK_URL, token: SLACK_BOT_TOKEN, channel: SLACK_CHANNEL_ID }, 'token'],
+      [{ token: SLACK_BOT_TOKEN }, 'channel'],
+      [{ channel: SLACK_CHANNEL_ID }, 'token'],
+      [{ token: 'xoxp-1111111111-2222222222222-TestOnlyUserToken0', channel: SLACK_CHANNEL_ID }, 'token'],
+      [{ token: SLACK_BOT_TOKEN, channel: '#builds' }, 'channel'],
+      [{ token: SLACK_BOT_TOKEN, channel: SLACK_CHANNEL_ID, apiUrl: 'http://slack.com/api' }, 'apiUrl'],
+    ],
     classify: [
       ...generic,
+      // Web API answers (https://api.slack.com/methods/chat.postMessage): HTTP 200 with `ok`.
+      { status: 200, body: '{"ok":true,"channel":"C0123ABCD","ts":"1503435956.000247","message":{"text":"x"}}', kind: 'delivered', memo: { ts: '1503435956.000247', channel: 'C0123ABCD' } },
+      { status: 200, body: '{"ok":false,"error":"invalid_auth"}', kind: 'disable', reasonHas: 'invalid_auth' },
+      { status: 200, body: '{"ok":false,"error":"not_in_channel"}', kind: 'disable', reasonHas: '/invite' },
+      { status: 200, body: '{"ok":false,"error":"message_not_found"}', kind: 'failed' },
+      { status: 200, body: '{"ok":false,"error":"msg_too_long"}', kind: 'failed', reasonHas: 'msg_too_long' },
+      { status: 429, body: '{"ok":false,"error":"ratelimited"}', headers: { 'Retry-After': '30' }, kind: 'retry', afterMs: 30_000 },
       { status: 403, body: 'invalid_token', kind: 'disable', reasonHas: 'invalid_token' },
       { status: 410, body: 'channel_is_archived', kind: 'disable', reasonHas: 'channel_is_archived' },
       { status: 404, body: 'no_service', kind: 'disable' },

@@ -58,7 +58,10 @@ function secretForms(value: string): string[] {
 }
 
 function secretValues(type: ChannelType): [string, string, SecretPlace][] {
-  return Object.entries(CASES[type].secrets).map(([field, place]) => [field, String(CASES[type].valid[field]), place]);
+  // A channel with two modes (Slack: webhook url or bot token) has only one mode's secret in `valid`.
+  return Object.entries(CASES[type].secrets)
+    .filter(([field]) => field in CASES[type].valid)
+    .map(([field, place]) => [field, String(CASES[type].valid[field]), place]);
 }
 
 const alertNames = Object.keys(ALERTS);
@@ -158,7 +161,7 @@ describe.each(CHANNEL_TYPES.map((t) => [t]))('channel %s', (type: ChannelType) =
           if (place !== 'url') expect(req.url).not.toContain(form);
         }
         if (place === 'url') expect(req.url.startsWith(value.split('?')[0]!)).toBe(true);
-        if (place === 'header:authorization') expect(req.headers.authorization).toBe(`GenieKey ${value}`);
+        if (place === 'header:authorization') expect([`GenieKey ${value}`, `Bearer ${value}`]).toContain(req.headers.authorization);
         if (place === 'body:routing_key') expect(body.routing_key).toBe(value);
       }
     });

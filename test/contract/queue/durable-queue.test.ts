@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { InvocationError, InvocationErrorCode } from '@forge/events';
 import { QueueContractError, createDurableQueue } from '../../../src/adapters/local/queue/durable-queue';
 import type { DurableQueue, DurableQueueOptions, JobHandler, JobMeta } from '../../../src/adapters/local/queue/durable-queue';
+import type { QueueDeadJob } from '../../../src/app/dead-letters';
 import type { JobBody, QueueJob } from '../../../src/core/ports';
 import { recordingLogger } from '../../fakes/recording-logger';
 
@@ -222,5 +223,63 @@ describe('durable queue (local runtime)', () => {
     const elapsed = Date.now() - started;
     expect(count).toBe(5000);
     expect(elapsed).toBeLessThan(5000);
+  });
+
+  describe('dead letters', () => {
+    it('hands a job given up after maxAttempts to the dead-letter sink, with its key, runs and first failure, and deletes it', async () => {
+      const filed: QueueDeadJob[] = [];
+      const q = make(async () => ({ status: 'retry', afterSeconds: 10, reason: 'still waiting' }), { maxAttempts: 3 });
+      q.setDeadLetterSink(async (dead) => void filed.push(dead));
+      await q.start();
+      const firstRun = now;
+      await q.push([aJob('stuck', { concurrencyKey: 'event:r1' })]);
+      await q.idle();
+      await advance(q, 10_000);
+      await advance(q, 10_000);
+      await q.drain(2000);
+      expect(filed).toHaveLength(1);
+      expect(filed[0]).toMatchObject({ body: { type: 'reconcile', repoKey: 'stuck' }, concurrencyKey: 'event:r1', attempts: 3, permanent: false, firstFailureAt: firstRun });
+      expect(String((filed[0]!.error as Error).message)).toMatch(/gave up after 3 runs; last: still waiting/);
+      expect(q.stats()).toMatchObject({ pending: 0, dead: 1 });
+      // Gone from the queue for good: nothing runs again after a restart.
+      await q.stop();
+      const runs: string[] = [];
+      const again = make(async (body) => void runs.push(nameOf(body)));
+      await again.start();
+      await again.idle();
+      expect(runs).toEqual([]);
+    });
+
+    it('sets a job aside at once when its handler throws a permanent error, and the next job of its key runs', async () => {
+      const filed: QueueDeadJob[] = [];
+      const ran: string[] = [];
+      const q = make(async (body) => {
+        ran.push(nameOf(body));
+        if (nameOf(body) === 'poison') throw Object.assign(new Error('value for "state:x" is too large'), { name: 'StorageContractError' });
+      });
+      q.setDeadLetterSink(async (dead) => void filed.push(dead));
+      await q.start();
+      await q.push([aJob('poison', { concurrencyKey: 'event:r1' }), aJob('later', { concurrencyKey: 'event:r1' })]);
+      await q.drain(2000);
+      expect(ran).toEqual(['poison', 'later']);
+      expect(filed).toHaveLength(1);
+      expect(filed[0]).toMatchObject({ attempts: 1, permanent: true, error: { name: 'StorageContractError' } });
+      expect(q.stats()).toMatchObject({ pending: 0, completed: 1, dead: 1, retried: 0 });
+    });
+
+    it('keeps a dead job in its own dead-letter store when the sink fails', async () => {
+      const q = make(async () => {
+        throw new TypeError('bug');
+      });
+      q.setDeadLetterSink(async () => {
+        throw new Error('store refuses');
+      });
+      await q.start();
+      await q.push([aJob('doomed')]);
+      await q.drain(2000);
+      await q.stop();
+      expect(q.stats()).toMatchObject({ dead: 1 });
+      expect(log.lines.some((l) => /could not file a dead letter with the app/.test(l.msg ?? ''))).toBe(true);
+    });
   });
 });

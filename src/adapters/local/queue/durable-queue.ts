@@ -6,7 +6,10 @@
  * - a handler asks for a retry by returning `{status:'retry', afterSeconds}`, or (Forge style) by returning or throwing
  *   an `InvocationError` (`{ _retry: true, retryOptions: { retryAfter } }`) or an error carrying `retryAfter`;
  * - jobs with the same `concurrencyKey` run one at a time, strictly in push order (a job waiting for its delay or a
- *   retry holds back the later jobs of its key); other jobs run in parallel up to `concurrency`.
+ *   retry holds back the later jobs of its key); other jobs run in parallel up to `concurrency`;
+ * - a job is given up (dead) after `maxAttempts` runs, or at once when its handler throws a permanent error
+ *   (app/dead-letters.ts `classifyFailure`). A dead job goes to the App's dead letters (`setDeadLetterSink`,
+ *   wired by create-app.ts), or, without a sink or when the sink fails, to the queue's own `dead` database.
  *
  * All pending jobs are also held in memory (a min-heap of runnable jobs by due time), and one timer is armed for the
  * next due job, so there is no polling.
@@ -14,6 +17,7 @@
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import type { Database, RootDatabase } from 'lmdb';
+import { classifyFailure, type DeadLetterSource, type QueueDeadJob } from '../../../app/dead-letters';
 import type { Clock, JobBody, JobResult, Logger, Queue, QueueJob } from '../../../core/ports';
 import { QUEUE_LIMITS } from '../../../core/queue-limits';
 import { directWrites, type StorageHealth } from '../storage-health';
@@ -51,6 +55,8 @@ export interface DurableQueueOptions {
   maxAttempts?: number;
   /** Delay before re-running a job whose handler threw without saying when. Default 5 s doubling, at most 900 s. */
   errorRetrySeconds?: (attempt: number) => number;
+  /** Where dead jobs go (see `setDeadLetterSink`). */
+  onDeadLetter?: (dead: QueueDeadJob) => Promise<void>;
   /** Called once a finished job's deletion is committed (it will not run again). */
   onJobDone?: (info: { jobId: string; body: JobBody; attempts: number }) => void;
   /**
@@ -71,7 +77,7 @@ export interface QueueStats {
   paused?: string;
 }
 
-export interface DurableQueue extends Queue {
+export interface DurableQueue extends Queue, DeadLetterSource {
   /** Loads stored jobs (including ones interrupted by a crash) and starts running them. */
   start(): Promise<void>;
   /** Stops taking jobs, waits for running handlers and pending writes, closes the database. */
@@ -86,6 +92,11 @@ export interface DurableQueue extends Queue {
   pause(reason: string): void;
   resume(): void;
   stats(): QueueStats;
+  /**
+   * Hands every job given up from now on to `sink` (the App's dead letters); its job is deleted once the
+   * sink resolves. Null: dead jobs are kept in the queue's own `dead` database.
+   */
+  setDeadLetterSink(sink: ((dead: QueueDeadJob) => Promise<void>) | null): void;
 }
 
 /** What is stored per job. `attempts` counts finished runs (a run cut by a crash is not counted). */
@@ -95,6 +106,8 @@ interface JobRecord {
   key: string | null;
   dueAt: number;
   attempts: number;
+  /** When the job was first retried (ms); absent until then. */
+  firstRetryAt?: number;
 }
 
 const idOf = (seq: number): string => String(seq).padStart(16, '0');
@@ -194,6 +207,7 @@ export function createDurableQueue(options: DurableQueueOptions): DurableQueue {
   let timer: NodeJS.Timeout | null = null;
   let timerDueAt = Infinity;
   const counters = { completed: 0, retried: 0, dead: 0 };
+  let deadLetterSink: ((dead: QueueDeadJob) => Promise<void>) | null = options.onDeadLetter ?? null;
   let idleWaiters: (() => void)[] = [];
   let drainWaiters: (() => void)[] = [];
   let quietWaiters: (() => void)[] = [];
@@ -306,20 +320,50 @@ export function createDurableQueue(options: DurableQueueOptions): DurableQueue {
     );
   };
 
-  const retry = (id: string, rec: JobRecord, attempt: number, afterSeconds: number, reason: string): void => {
-    if (attempt >= maxAttempts) {
-      counters.dead++;
-      release(id, rec);
-      log.error({ jobId: id, type: rec.body.type, concurrencyKey: rec.key, attempts: attempt, reason }, 'job gave up after its last attempt; moved to the dead-letter store');
+  /** Sets a job aside for good: the next job of its key may run at once. */
+  const giveUp = (id: string, rec: JobRecord, attempt: number, reason: string, error: unknown, permanent: boolean): void => {
+    counters.dead++;
+    release(id, rec);
+    log.error(
+      { jobId: id, type: rec.body.type, concurrencyKey: rec.key, attempts: attempt, permanent, reason },
+      permanent ? 'job failed permanently; moved to the dead-letter store' : 'job gave up after its last attempt; moved to the dead-letter store',
+    );
+    const keepHere = () =>
       writeFor(id, () =>
         root.transaction(() => {
           dead.put(id, { ...rec, attempts: attempt, error: reason });
           jobs.remove(id);
         }),
-      ).catch((e: Error) => log.error({ jobId: id, err: e.message }, 'could not move a job to the dead-letter store'));
+      );
+    const sink = deadLetterSink;
+    if (!sink) {
+      keepHere().catch((e: Error) => log.error({ jobId: id, err: e.message }, 'could not move a job to the dead-letter store'));
       return;
     }
+    const info: QueueDeadJob = {
+      body: rec.body,
+      concurrencyKey: rec.key,
+      attempts: attempt,
+      error: permanent ? error : Object.assign(new Error(`gave up after ${attempt} runs; last: ${reason}`), { name: 'RetriesExhausted' }),
+      permanent,
+      firstFailureAt: rec.firstRetryAt ?? clock.now(),
+    };
+    // The job stays stored until the App has its dead letter: a crash in between only means one more run.
+    track(health.background(() => sink(info)))
+      .then(
+        () => writeFor(id, () => jobs.remove(id)),
+        (e: Error) => {
+          log.error({ jobId: id, err: e?.message }, "could not file a dead letter with the app; kept in the queue's dead-letter store");
+          return keepHere();
+        },
+      )
+      .catch((e: Error) => log.error({ jobId: id, err: e?.message }, 'could not move a job to the dead-letter store'));
+  };
+
+  const retry = (id: string, rec: JobRecord, attempt: number, afterSeconds: number, reason: string): void => {
+    if (attempt >= maxAttempts) return giveUp(id, rec, attempt, reason, null, false);
     counters.retried++;
+    rec.firstRetryAt ??= clock.now();
     rec.attempts = attempt;
     rec.dueAt = clock.now() + clampSeconds(afterSeconds) * 1000;
     log.debug({ jobId: id, type: rec.body.type, attempt, afterSeconds, reason }, 'job will be retried');
@@ -333,7 +377,7 @@ export function createDurableQueue(options: DurableQueueOptions): DurableQueue {
     const rec = records.get(id)!;
     running.add(id);
     const attempt = rec.attempts + 1;
-    let outcome: { retryAfter: number | null; reason: string };
+    let outcome: { retryAfter: number | null; reason: string; permanent?: unknown };
     try {
       // Outside the scope of the request whose push started it: a job's writes wait for a failing disk.
       const result = await health.background(() => handler(rec.body, { attempt, jobId: id }));
@@ -342,11 +386,16 @@ export function createDurableQueue(options: DurableQueueOptions): DurableQueue {
     } catch (e) {
       const after = retryAfterOf(e);
       const message = e instanceof Error ? e.message : 'handler threw a non-error value';
-      outcome = after !== null ? { retryAfter: after, reason: message || 'handler asked for a retry' } : { retryAfter: errorRetrySeconds(attempt), reason: message };
-      if (after === null) log.warn({ jobId: id, type: rec.body.type, attempt, err: message }, 'job handler threw');
+      if (after !== null) outcome = { retryAfter: after, reason: message || 'handler asked for a retry' };
+      else {
+        // A retry cannot fix a permanent error (the store refused the data, a bug): set the job aside now.
+        outcome = { retryAfter: errorRetrySeconds(attempt), reason: message, ...(classifyFailure(e) === 'permanent' ? { permanent: e } : {}) };
+        log.warn({ jobId: id, type: rec.body.type, attempt, err: message }, 'job handler threw');
+      }
     }
     running.delete(id);
-    if (outcome.retryAfter === null) finish(id, rec, attempt);
+    if ('permanent' in outcome) giveUp(id, rec, attempt, outcome.reason, outcome.permanent, true);
+    else if (outcome.retryAfter === null) finish(id, rec, attempt);
     else retry(id, rec, attempt, outcome.retryAfter, outcome.reason);
     dispatch();
     settleWaiters();
@@ -460,6 +509,10 @@ export function createDurableQueue(options: DurableQueueOptions): DurableQueue {
       paused = null;
       log.info({}, 'queue resumed');
       dispatch();
+    },
+
+    setDeadLetterSink(sink: ((dead: QueueDeadJob) => Promise<void>) | null): void {
+      deadLetterSink = sink;
     },
 
     stats(): QueueStats {
