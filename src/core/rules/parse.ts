@@ -143,6 +143,9 @@ function crossCheck(input: unknown, options: ParseRulesOptions, typeIsValid: (t:
       });
     });
   });
+  if (reportedUnknown.size > MAX_UNKNOWN_CHANNEL_ERRORS) {
+    out.push({ segments: ['rules'], message: `and ${reportedUnknown.size - MAX_UNKNOWN_CHANNEL_ERRORS} more unknown channel names` });
+  }
   return out;
 }
 
