@@ -19,7 +19,7 @@ import type { AppDeps } from './app-types';
 import { configKeyList, configKeys, loadedConfig } from './config-keys';
 import { effectiveRules, type EffectiveChannel } from './effective-rules';
 import { enrichAlerts } from './enrich';
-import type { RepoConfig, Snooze } from './repo-config';
+import type { Snooze } from './repo-config';
 import { upsertGroup } from './grouping';
 import { pushJobs } from './queue-commit';
 import { deliver } from './deliver';

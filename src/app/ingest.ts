@@ -5,7 +5,7 @@
 import { normalize } from '../core/events';
 import type { Headers, RepoEvent } from '../core/events/repo-event';
 import { isIgnored } from '../core/events/repo-event';
-import { keys, repoKey } from '../core/storage-keys';
+import { repoKey } from '../core/storage-keys';
 import type { QueueJob } from '../core/ports';
 import type { AppDeps, InboundRequest, InboundResponse, IngestResult } from './app-types';
 import { isConfigured } from './configured-repos';

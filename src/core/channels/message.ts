@@ -5,7 +5,7 @@
  */
 import type { Alert, AlertType, GroupedBuild } from '../alerts/alert';
 import type { BuildInfo, Person } from '../events/repo-event';
-import { personEmail, personName, resolvePeople, type MentionTarget, type PersonRole, type ResolvedPerson } from '../people';
+import { personEmail, resolvePeople, type MentionTarget, type PersonRole, type ResolvedPerson } from '../people';
 import type { BuildContext } from './channel';
 import { byteLength, truncate } from './channel-support';
 

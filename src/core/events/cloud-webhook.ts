@@ -10,7 +10,6 @@ import {
   type Headers,
   type NormalizeOutcome,
   type PullRequestAction,
-  type PushChange,
   type RepoEvent,
 } from './repo-event';
 import { commitStatusBuild } from './commit-status';

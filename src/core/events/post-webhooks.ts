@@ -9,7 +9,7 @@
 import type { Result } from '../result';
 import { err, ok } from '../result';
 import type { NormalizeError } from './normalize-error';
-import { REPO_EVENT_VERSION, type NormalizeOutcome, type PullRequestAction, type PushChange } from './repo-event';
+import { REPO_EVENT_VERSION, type NormalizeOutcome, type PullRequestAction } from './repo-event';
 import { CLOUD_PR_ACTIONS, actionOf, cloudPushChanges, dcRepository } from './common';
 import { Need, get, obj, str, type Obj } from './read';
 
