@@ -20,9 +20,8 @@ export type ResolverError =
 
 export type ResolverResponse<T> = { ok: true; data: T } | { ok: false; error: ResolverError };
 
-export type ChannelTypeDto =
-  | 'slack' | 'teams' | 'google-chat' | 'discord' | 'mattermost'
-  | 'pagerduty' | 'opsgenie' | 'jsm-ops' | 'alertops' | 'squadcast' | 'webhook';
+/** Declared once, in the core (type-only: nothing of the core reaches the browser bundle). */
+export type ChannelTypeDto = import('../core/channels/channel-types').ChannelType;
 
 export type RuleEventDto =
   | 'failed' | 'still-failing' | 'fixed' | 'stopped' | 'started' | 'deployment-failed' | 'deployment-fixed'
@@ -77,12 +76,7 @@ export interface RuleDto {
   logTail?: boolean;
 }
 
-export interface ChannelTypeInfo {
-  type: ChannelTypeDto;
-  label: string;
-  /** Fields the form shows; `secret` ones are write-only. */
-  fields: { name: string; label: string; secret: boolean; required: boolean; placeholder?: string; options?: string[] }[];
-}
+export type ChannelTypeInfo = import('../core/channels/channel-types').ChannelTypeInfo;
 
 export interface SnoozeDto {
   target: { rule: string } | { branch: string };

@@ -62,3 +62,41 @@ test('the scanner sees real imports (guards the guards)', () => {
   expect(importsOf(join(ROOT, 'src/adapters/forge/consumer.ts'))).toContain('@forge/events');
   expect(importsOf(join(ROOT, 'src/app/evaluate.ts'))).toContain('../core/rules');
 });
+
+/** Relative imports of a file resolved to files, type-only ones and `import('…')` types included. */
+function localDeps(file: string): string[] {
+  const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const specs = [...text.matchAll(/(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1] ?? m[2]!);
+  return specs
+    .filter((s) => s.startsWith('.'))
+    .map((s) => {
+      const base = resolve(join(file, '..'), s);
+      return [`${base}.ts`, join(base, 'index.ts')].find((p) => { try { return statSync(p).isFile(); } catch { return false; } });
+    })
+    .filter((p): p is string => p !== undefined);
+}
+
+test('the core has no import cycles, type-only imports included', () => {
+  const files = sources(join(ROOT, 'src/core'));
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const cycles: string[] = [];
+  const visit = (f: string) => {
+    state.set(f, 'open');
+    stack.push(f);
+    for (const d of localDeps(f)) {
+      if (state.get(d) === 'open') cycles.push([...stack.slice(stack.indexOf(d)), d].map(rel).join(' → '));
+      else if (!state.has(d)) visit(d);
+    }
+    stack.pop();
+    state.set(f, 'done');
+  };
+  for (const f of files) if (!state.has(f)) visit(f);
+  expect(cycles).toEqual([]);
+});
+
+test('the core depends on neither the app nor the browser contract', () => {
+  const offenders = sources(join(ROOT, 'src/core')).flatMap((file) =>
+    localDeps(file).filter((d) => !rel(d).startsWith('src/core/')).map((d) => `${rel(file)} imports ${rel(d)}`));
+  expect(offenders).toEqual([]);
+});

@@ -2,16 +2,10 @@ import type { Alert } from '../alerts/alert';
 import type { DeliveryOutcome } from '../delivery/outcome';
 import type { HttpRequest, HttpResponse } from '../ports';
 import type { FieldError, Result } from '../result';
-import type { ChannelTypeInfo } from '../../shared/contract';
+import type { ChannelField, ChannelType } from './channel-types';
 
-/** One input of the settings form (type-only import: the contract has no runtime code). */
-export type ChannelField = ChannelTypeInfo['fields'][number];
-
-export const CHANNEL_TYPES = [
-  'slack', 'teams', 'google-chat', 'discord', 'mattermost',
-  'pagerduty', 'opsgenie', 'jsm-ops', 'alertops', 'squadcast', 'webhook',
-] as const;
-export type ChannelType = (typeof CHANNEL_TYPES)[number];
+export { CHANNEL_TYPES } from './channel-types';
+export type { ChannelField, ChannelType, ChannelTypeInfo } from './channel-types';
 
 /** Context a channel may use to build a request; everything else comes from the alert and config. */
 export interface BuildContext {

@@ -2,7 +2,7 @@
  * Every channel, listed by hand: adding one is a new file plus one line here (no folder scan,
  * so bundlers and readers see exactly what ships).
  */
-import type { ChannelTypeInfo } from '../../shared/contract';
+import type { ChannelTypeInfo } from './channel-types';
 import type { Channel, ChannelType } from './channel';
 import { CHANNEL_TYPES } from './channel';
 import { alertops } from './alertops';

@@ -10,7 +10,7 @@ export interface DeliveryJob {
   channelScope: string;
   channel: string;
   /** Channel type and its non-secret config at the time the alert was raised; secrets are read at send time. */
-  channelType: import('../channels/channel').ChannelType;
+  channelType: import('../channels/channel-types').ChannelType;
   channelConfig: Record<string, unknown>;
   rule: string;
   alert: Alert;
