@@ -101,9 +101,9 @@ export function RuleForm(props: Props) {
     if (blp) e.builds = blp;
     if (channels.length === 0) e.channels = 'Choose at least one channel.';
     if (failAfter.trim() && !/^[1-9]\d*$/.test(failAfter.trim())) e.failAfter = 'Use a whole number of failures, 1 or more.';
-    const rp = durationProblem(remindEvery.trim());
+    const rp = durationProblem(remindEvery.trim(), 'remindEvery');
     if (rp) e.remindEvery = rp;
-    const gp = durationProblem(groupWait.trim());
+    const gp = durationProblem(groupWait.trim(), 'groupWait');
     if (gp) e.groupWait = gp;
     if (quiet) {
       const fp = timeOfDayProblem(from);

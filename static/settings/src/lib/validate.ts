@@ -1,3 +1,4 @@
+import { GROUP_WAIT_BOUNDS, parseBoundedDuration, REMIND_EVERY_BOUNDS } from '../../../../src/core/rules/durations';
 /**
  * Checks the browser can do before a round trip. The backend validates again (it is the authority);
  * these only catch typos early and put the message next to the field.
@@ -46,10 +47,17 @@ export function globsProblem(globs: readonly string[]): string | null {
   return null;
 }
 
-/** Durations as the rules file writes them: 30s, 15m, 4h, 1d, or combined (1h30m). */
-export function durationProblem(text: string): string | null {
+/**
+ * Durations with the backend's own parser and bounds (src/core/rules/durations.ts, pure and tiny), so
+ * the page accepts exactly what a save accepts: one number and one unit ("1h30m" is refused; use 90m).
+ */
+export function durationProblem(text: string, field: 'remindEvery' | 'groupWait'): string | null {
   if (text === '') return null;
-  return /^(\d+[smhd])+$/.test(text) ? null : 'Use a duration such as 30m, 4h or 1d.';
+  const parsed = parseBoundedDuration(text, field === 'remindEvery' ? REMIND_EVERY_BOUNDS : GROUP_WAIT_BOUNDS);
+  if (parsed.ok) return null;
+  return /between/.test(parsed.error)
+    ? `Use a duration ${parsed.error.replace(/^expected a duration /, '').replace(/, got .*$/, '')}.`
+    : 'Use a duration such as 30m, 4h or 1d (one number and one unit).';
 }
 
 export function timeOfDayProblem(text: string): string | null {
