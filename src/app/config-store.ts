@@ -71,7 +71,18 @@ export async function prepareChannel(
     if (channel.secretFields.includes(k) && (v === undefined || v === null || v === '' || looksMasked(v))) continue;
     merged[k] = v;
   }
-  const parsed = channel.parseConfig({ ...merged, name, type: input.type });
+  let parsed = channel.parseConfig({ ...merged, name, type: input.type });
+  // A stored secret the input left blank is kept only if the channel is valid with it: switching a
+  // Slack channel from its webhook URL to bot mode (token + channel) drops the old URL.
+  const keptKeys = channel.secretFields.filter((k) => k in existingSecret && merged[k] === existingSecret[k]);
+  if (!parsed.ok && keptKeys.length > 0) {
+    const withoutKept = Object.fromEntries(Object.entries(merged).filter(([k]) => !keptKeys.includes(k)));
+    const again = channel.parseConfig({ ...withoutKept, name, type: input.type });
+    if (again.ok) {
+      parsed = again;
+      for (const k of keptKeys) delete merged[k];
+    }
+  }
   if (!parsed.ok) {
     return err(invalid(`channel "${name}" is invalid`, parsed.error.map((e) => ({ ...e, path: at(e.path) }))));
   }

@@ -262,6 +262,15 @@ describe('secrets are write-only', () => {
     await ok(t, 'saveChannel', { channel: pagerduty({ routingKey: 'R0ut1ngKeyForTheNewCollect000032', url: 'https://collector.attacker.example/v2/enqueue' }) });
   });
 
+  test('a Slack channel switches from its webhook URL to bot mode without re-entering the old URL', async () => {
+    await ok(t, 'saveChannel', { channel: slack() });
+    const bot = await t.call('saveChannel', { channel: { name: 'chat', type: 'slack', url: '', token: 'xoxb-1111-2222-abcdefghijklmnop', channel: 'C0123ABCD' } });
+    expect(bot).toMatchObject({ ok: true });
+    expect(JSON.stringify(bot)).not.toContain('xoxb-1111-2222-abcdefghijklmnop');
+    const settings = await ok(t, 'getSettings');
+    expect(Object.keys(settings.channels.find((c: any) => c.name === 'chat').secrets)).toEqual(['token']);
+  });
+
   test('renaming a channel keeps its secret and updates the rules that use it', async () => {
     await ok(t, 'saveChannel', { channel: slack() });
     await ok(t, 'saveRules', { rules: [rule()] });
