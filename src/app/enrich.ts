@@ -44,8 +44,19 @@ export async function enrichAlerts(deps: AppDeps, alerts: Alert[], repo: string,
         };
       }
     }
-    // The failing step, when the pipeline run is known (Pipelines API results carry its uuid).
-    const failing = next.build;
+    // The failing step, when the pipeline run is known. Pipelines API results carry its uuid; a live
+    // build-status event carries only the run's number (its url ends in /results/<n>): find the run
+    // among the repository's recent ones (one call, cached briefly by the adapter).
+    let failing = next.build;
+    if (failing && failing.state === 'FAILED' && !failing.runId && failing.number != null) {
+      const wanted = failing.number;
+      const recent = await safe(deps, () => deps.bitbucket.listRecentPipelines(repoId, 20));
+      const run = (recent ?? []).find((p) => (p as { build_number?: unknown }).build_number === wanted) as { uuid?: unknown } | undefined;
+      if (run && typeof run.uuid === 'string') {
+        failing = { ...failing, runId: run.uuid };
+        next = { ...next, build: failing };
+      }
+    }
     if (failing && failing.state === 'FAILED' && failing.runId) {
       const runId = failing.runId;
       const details = await safe(deps, () => deps.bitbucket.getFailedStepDetails(repoId, runId));

@@ -90,3 +90,25 @@ test('passing builds are not diagnosed', async () => {
   await enrichAlerts(deps, [fixed], 'k');
   expect(calls).toBe(0);
 });
+
+test('a live build status knows only the run number (url …/results/<n>): the run is found among recent pipelines', async () => {
+  const live: Alert = { ...alert(), build: { ...alert().build!, runId: undefined, number: 42, url: 'https://bitbucket.org/acme/api/pipelines/results/42' } };
+  const asked: string[] = [];
+  const { deps } = depsWith({
+    // Raw Pipelines API objects, newest first (GET /2.0/repositories/{ws}/{repo}/pipelines/?sort=-created_on).
+    listRecentPipelines: async () => [{ uuid: '{run-43}', build_number: 43 }, { uuid: '{run-42}', build_number: 42 }],
+    getFailedStepDetails: async (_repo, run) => {
+      asked.push(run);
+      return run === '{run-42}' ? { uuid: '{step-1}', name: 'Integration tests', durationSeconds: 75 } : null;
+    },
+  });
+  const [out] = await enrichAlerts(deps, [live], 'k');
+  expect(asked).toEqual(['{run-42}']);
+  expect(out!.build).toMatchObject({ runId: '{run-42}', failedStep: 'Integration tests' });
+  expect(out!.failedStepDurationSeconds).toBe(75);
+
+  // A run that is not among the recent ones: the alert goes out without the diagnosis.
+  const { deps: none } = depsWith({ listRecentPipelines: async () => [{ uuid: '{run-99}', build_number: 99 }] });
+  const [plain] = await enrichAlerts(none, [live], 'k');
+  expect(plain!.build!.failedStep).toBeUndefined();
+});
