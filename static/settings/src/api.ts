@@ -20,6 +20,7 @@ export type {
   ChannelTypeDto,
   ChannelTypeInfo,
   ChannelView,
+  DeadLetterDto,
   DeliveryLogEntry,
   BuildHealthCell,
   BuildHealthRow,

@@ -8,6 +8,7 @@ import type {
   BuildHealthRow,
   ChannelTypeInfo,
   ChannelView,
+  DeadLetterDto,
   DeliveryLogEntry,
   ResolverData,
   ResolverName,
@@ -158,6 +159,22 @@ export function anActivityEntry(over: Partial<ActivityEntryDto> = {}): ActivityE
   };
 }
 
+export function aDeadLetter(over: Partial<DeadLetterDto> = {}): DeadLetterDto {
+  return {
+    id: 'r1:dl-1',
+    at: '2026-11-23T10:05:00.000Z',
+    repo: 'r1',
+    type: 'deliver',
+    summary: 'build.failed to channel audit',
+    error: 'StorageContractError: value too large',
+    permanent: true,
+    attempts: 1,
+    firstFailureAt: '2026-11-23T10:00:00.000Z',
+    lastFailureAt: '2026-11-23T10:05:00.000Z',
+    ...over,
+  };
+}
+
 /** A backend for the repository page with sensible answers for the side panels. */
 export function aRepoBackend(view: SettingsView, over: FakeBackend = {}): FakeBackend {
   return {
@@ -165,6 +182,7 @@ export function aRepoBackend(view: SettingsView, over: FakeBackend = {}): FakeBa
     getDeliveryLog: () => ok({ entries: [], nextCursor: null }),
     getBuildHealth: () => ok({ rows: [] }),
     getActivity: () => ok({ entries: [] }),
+    getDeadLetters: () => ok({ entries: [] }),
     previewBranches: (req) => ok({ matches: req.branches?.length ? ['main'] : [], total: 3 }),
     ...over,
   };

@@ -5,6 +5,7 @@
 export { ActivitySection } from './activity-section';
 export { BuildHealthSection } from './build-health-section';
 export { DeliveryLogSection } from './delivery-log-section';
+export { FailedJobsSection } from './failed-jobs-section';
 export { ImportExportSection } from './import-export-section';
 export { SnoozeSection } from './snooze-section';
 export { WebhookSection } from './webhook-section';

@@ -22,10 +22,11 @@ const SnoozeSection = preloadable(() => moreSections().then((m) => m.SnoozeSecti
 const BuildHealthSection = preloadable(() => moreSections().then((m) => m.BuildHealthSection));
 const ActivitySection = preloadable(() => moreSections().then((m) => m.ActivitySection));
 const DeliveryLogSection = preloadable(() => moreSections().then((m) => m.DeliveryLogSection));
+const FailedJobsSection = preloadable(() => moreSections().then((m) => m.FailedJobsSection));
 const WebhookSection = preloadable(() => moreSections().then((m) => m.WebhookSection));
 const ImportExportSection = preloadable(() => moreSections().then((m) => m.ImportExportSection));
 const preloadMoreSections = () =>
-  Promise.all([SnoozeSection, BuildHealthSection, ActivitySection, DeliveryLogSection, WebhookSection, ImportExportSection].map((c) => c.preload()));
+  Promise.all([SnoozeSection, BuildHealthSection, ActivitySection, FailedJobsSection, DeliveryLogSection, WebhookSection, ImportExportSection].map((c) => c.preload()));
 
 export function RepoSettingsPage() {
   const [view, setView] = useState<SettingsView | null>(null);
@@ -73,6 +74,8 @@ export function RepoSettingsPage() {
   }, []);
   const loadHealth = useCallback(() => invoke('getBuildHealth', EMPTY), []);
   const loadActivity = useCallback(() => invoke('getActivity', { limit: ACTIVITY_PAGE }), []);
+  const loadFailedJobs = useCallback(() => invoke('getDeadLetters', EMPTY), []);
+  const retryFailedJob = useCallback((id: string) => invoke('retryDeadLetter', { id }), []);
 
   if (error && !view) return <LoadError error={error} retry={load} />;
   if (!view) return <PageSpinner label="Loading build alert settings" />;
@@ -117,6 +120,8 @@ export function RepoSettingsPage() {
         />
         <BuildHealthSection load={loadHealth} />
         <ActivitySection load={loadActivity} />
+        {/* Above the delivery log, whose Refresh button the browser test finds as the page's last. */}
+        <FailedJobsSection load={loadFailedJobs} retry={retryFailedJob} />
         <DeliveryLogSection load={loadLog} redeliver={redeliver} refreshKey={logKey} />
         <WebhookSection
           webhookUrl={view.webhookUrl}
