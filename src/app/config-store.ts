@@ -3,6 +3,8 @@
  * key) or workspace defaults (`ws:<workspace>`, secrets under `ws-<workspace>`). Shared by the
  * resolvers and the CLI's `rules import/export`, so both validate with the same schema.
  */
+import { mentionProblems, mentionsSchema } from '../core/rules/schema';
+import type { MentionsMap } from '../core/people';
 import { getChannel } from '../core/channels/registry';
 import { checkEgress } from '../core/delivery/egress';
 import { MASK, maskSecret } from '../core/delivery/redact';
@@ -171,6 +173,21 @@ export async function removeChannel(deps: AppDeps, target: ConfigTarget, name: s
   await deps.secrets.deleteSecret(keys.channelSecret(target.secretScope, name));
   await saveConfig(deps, target, { ...config, channels: config.channels.filter((c) => c.name !== name) });
   return ok(true);
+}
+
+/** Replaces the `mentions` map (person → chat handles), validated as the rules file validates it; `{}` clears it. */
+export async function replaceMentions(deps: AppDeps, target: ConfigTarget, mentions: unknown): Promise<Result<MentionsMap, ConfigError>> {
+  const problems: FieldError[] = mentionProblems(mentions).map(([key, message]) => ({ path: `mentions.${key}`, message }));
+  const parsed = mentionsSchema.safeParse(mentions ?? {});
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push({ path: ['mentions', ...issue.path.map(String)].join('.'), message: issue.message });
+  }
+  if (problems.length) return err(invalid('mentions are invalid', problems));
+  const config = (await loadConfig(deps, target)) ?? emptyConfig(target.repository, deps.clock.now());
+  const map = parsed.data! as MentionsMap;
+  const { mentions: _old, ...rest } = config;
+  await saveConfig(deps, target, Object.keys(map).length ? { ...rest, mentions: map } : rest);
+  return ok(map);
 }
 
 export async function replaceRules(deps: AppDeps, target: ConfigTarget, rules: unknown): Promise<Result<RuleDto[], ConfigError>> {

@@ -10,6 +10,7 @@ import { recordFailure, recordSuccess } from '../core/delivery/breaker';
 import { decideRetry } from '../core/delivery/backoff';
 import type { DeliveryJob } from '../core/delivery/delivery-job';
 import { checkEgress } from '../core/delivery/egress';
+import { CHANNEL_EGRESS_HOSTS } from '../shared/egress-hosts';
 import type { DeliveryOutcome } from '../core/delivery/outcome';
 import { redact } from '../core/delivery/redact';
 import { TransactionConflictError, type HttpResult, type JobResult } from '../core/ports';
@@ -149,20 +150,34 @@ async function sendFollowUp(
   return outcome.kind === 'delivered' ? 'follow-up delivered' : redact(`follow-up failed: ${outcome.reason}`, secrets);
 }
 
-export function toReport(outcome: DeliveryOutcome | null, result: HttpResult | null, secrets: string[], willRetry: boolean): AttemptReport {
+/**
+ * `view` is who reads the report. `full`: the delivery log of queued deliveries, as it always was.
+ * `browser` ("Send test alert" to a known vendor host): the vendor's short answer, but every network
+ * failure (refused, DNS, TLS, timeout) reads the same, so a test cannot map hosts and ports.
+ * `status-only` (a test to any other host: generic webhook, self-hosted server, API base override):
+ * that, and no body nor a reason built from it, only the status, so a test cannot read an internal
+ * service's answer. Reasons without a status are the app's own (egress refusal, invalid config).
+ */
+export function toReport(outcome: DeliveryOutcome | null, result: HttpResult | null, secrets: string[], willRetry: boolean, view: 'full' | 'browser' | 'status-only' = 'full'): AttemptReport {
   const status = result?.ok ? result.response.status : null;
-  const latencyMs = result ? Math.round(result.latencyMs) : null;
-  const response = result?.ok ? redact(result.response.body.slice(0, 500), secrets) : null;
+  const unreachable = view !== 'full' && result !== null && !result.ok && result.failure.kind !== 'egress-denied';
+  const latencyMs = result && !unreachable ? Math.round(result.latencyMs) : null;
+  const response = result?.ok && view !== 'status-only' ? redact(result.response.body.slice(0, 500), secrets) : null;
+  const error = (reason: string): string => {
+    if (unreachable) return 'could not reach the endpoint (network error or timeout; the server log has the detail)';
+    if (view === 'status-only' && status !== null) return `the endpoint answered HTTP ${status} (its answer is not shown for hosts outside the known vendors)`;
+    return redact(reason, secrets);
+  };
   if (!outcome) return { outcome: 'skipped', status, latencyMs, error: null, response };
   switch (outcome.kind) {
     case 'delivered':
       return { outcome: 'delivered', status, latencyMs, error: null, response };
     case 'retry':
-      return { outcome: willRetry ? 'retrying' : 'failed', status, latencyMs, error: redact(outcome.reason, secrets), response };
+      return { outcome: willRetry ? 'retrying' : 'failed', status, latencyMs, error: error(outcome.reason), response };
     case 'failed':
-      return { outcome: 'failed', status, latencyMs, error: redact(outcome.reason, secrets), response };
+      return { outcome: 'failed', status, latencyMs, error: error(outcome.reason), response };
     case 'disable':
-      return { outcome: 'disabled', status, latencyMs, error: redact(outcome.reason, secrets), response };
+      return { outcome: 'disabled', status, latencyMs, error: error(outcome.reason), response };
   }
 }
 
@@ -350,11 +365,30 @@ function retryAfterSeconds(delayMs: number, scale: number): number {
  */
 export async function sendTest(deps: AppDeps, job: DeliveryJob): Promise<TestResult> {
   const secret = (await deps.secrets.getSecret<Record<string, unknown>>(keys.channelSecret(job.channelScope, job.channel))) ?? {};
+  // The browser sees a vendor's own answer (a short, redacted excerpt helps fix a Slack or PagerDuty
+  // setup); from any other host (the generic webhook, a self-hosted Mattermost, an API base override)
+  // only the status: "Send test alert" must not become a way to read internal services.
+  const channel = getChannel(job.channelType);
+  const parsedConfig = channel?.parseConfig({ ...job.channelConfig, ...secret, name: job.channel, type: job.channelType });
+  const urls = channel && parsedConfig?.ok ? channel.urls(parsedConfig.value) : [];
+  const vendorOnly = { allowedHosts: CHANNEL_EGRESS_HOSTS, allowLoopback: false, allowPrivate: false };
+  const vendorHost = job.channelType !== 'webhook' && urls.length > 0 && urls.every((u) => checkEgress(u, vendorOnly).ok);
+  const view = vendorHost ? 'browser' : 'status-only';
+  const reportFor = (outcome: DeliveryOutcome | null, result: HttpResult | null, secrets: string[], step: DeliveryJob): AttemptReport => {
+    const report = toReport(outcome, result, secrets, false, view);
+    const detail = toReport(outcome, result, secrets, false).error;
+    if (detail !== report.error) {
+      // The browser gets the short form; the server log keeps what happened.
+      deps.log.info({ delivery: step.id, channel: step.channel, type: step.channelType, status: report.status, detail, latencyMs: result ? Math.round(result.latencyMs) : null }, 'test alert detail (not shown in the browser)');
+    }
+    return report;
+  };
+
   const { outcome, result, secrets } = await attemptSend(deps, job, secret, undefined, 'check');
-  const report = toReport(outcome, result, secrets, false);
+  const report = reportFor(outcome, result, secrets, job);
   await recordAttempt(deps, job, 1, report);
   const opened: TestResult = { outcome: report.outcome, status: report.status, latencyMs: report.latencyMs, response: report.response, error: report.error };
-  if (!getChannel(job.channelType)?.opensIncidents) return opened;
+  if (!channel?.opensIncidents) return opened;
   const openStep = { step: 'open' as const, outcome: opened.outcome, status: opened.status, error: opened.error };
   if (report.outcome !== 'delivered') return { ...opened, steps: [openStep] };
 
@@ -365,7 +399,7 @@ export async function sendTest(deps: AppDeps, job: DeliveryJob): Promise<TestRes
   };
   const memo = outcome?.kind === 'delivered' ? outcome.memo : undefined;
   const second = await attemptSend(deps, resolveJob, secret, memo, 'alert');
-  const resolved = toReport(second.outcome, second.result, second.secrets, false);
+  const resolved = reportFor(second.outcome, second.result, second.secrets, resolveJob);
   await recordAttempt(deps, resolveJob, 1, resolved);
   const resolveStep = { step: 'resolve' as const, outcome: resolved.outcome, status: resolved.status, error: resolved.error };
   // The test as a whole worked only if the incident it opened is closed again.

@@ -16,7 +16,7 @@ import type {
 } from '../shared/contract';
 import type { AppDeps, ResolverCall } from './app-types';
 import type { ConfigError, ConfigTarget } from './config-store';
-import { importRulesText, loadConfig, removeChannel, replaceRules, upsertChannel } from './config-store';
+import { importRulesText, loadConfig, removeChannel, replaceMentions, replaceRules, upsertChannel } from './config-store';
 import { channelHealthKey, sendTest } from './deliver';
 import { workspaceScope } from './effective-rules';
 import { deliveryQueueJob, type RepoRecord } from './evaluate';
@@ -318,9 +318,11 @@ const workspaceHandlers: Record<string, Handler> = {
     return {
       channels: await viewChannels(deps, config?.channels ?? [], scope.target.secretScope, false),
       rules: config?.rules ?? [],
+      mentions: config?.mentions ?? {},
       channelTypes: channelTypeInfo(),
     };
   },
+  saveWorkspaceMentions: async (deps, scope, p) => ({ mentions: unwrap(await replaceMentions(deps, scope.target, p?.mentions)) }),
   saveWorkspaceDefaults: async (deps, scope, p) => ({ rules: unwrap(await replaceRules(deps, scope.target, p?.rules)) }),
   saveWorkspaceChannel: async (deps, scope, p) => channelView(unwrap(await upsertChannel(deps, scope.target, p?.channel, p?.previousName)), undefined, false),
   setWorkspaceInboundSecret: async (deps, scope, p) => setInbound(deps, scope.target.secretScope, p?.secret),

@@ -137,12 +137,19 @@ export interface TestResult {
   outcome: 'delivered' | 'retrying' | 'failed' | 'disabled' | 'skipped';
   status: number | null;
   latencyMs: number | null;
-  /** The vendor's answer, truncated; secrets redacted. */
+  /**
+   * The vendor's answer, truncated; secrets redacted. Null for hosts outside the known vendor hosts
+   * (generic webhook, self-hosted servers, API base overrides): those show only `status` and a short
+   * `error`. Network failures of every kind read "could not reach the endpoint".
+   */
   response: string | null;
   error: string | null;
   /** Incident tools: the test incident was opened, then resolved. */
   steps?: { step: 'open' | 'resolve'; outcome: TestResult['outcome']; status: number | null; error: string | null }[];
 }
+
+/** Person (e-mail, Atlassian account id or Bitbucket uuid) → chat handles per tool, as in the rules file. */
+export type MentionsDto = Record<string, { slack?: string; teams?: string; discord?: string; 'google-chat'?: string; mattermost?: string }>;
 
 /** What became of one event (app/activity.ts builds these; reasons are src/core/reasons.ts names). */
 export interface ActivityEntryDto {
@@ -199,7 +206,9 @@ export interface ResolverMap {
   exportRules: [Record<string, never>, { yaml: string }];
   importRules: [{ yaml: string }, SettingsView];
   setInboundSecret: [{ secret: string | null }, { inboundSecretSet: boolean }];
-  getWorkspaceDefaults: [Record<string, never>, { channels: ChannelView[]; rules: RuleDto[]; channelTypes: ChannelTypeInfo[] }];
+  getWorkspaceDefaults: [Record<string, never>, { channels: ChannelView[]; rules: RuleDto[]; mentions: MentionsDto; channelTypes: ChannelTypeInfo[] }];
+  /** The workspace's `mentions` map (the rules file's shape); `{}` clears it. Repositories' own maps override it per person. */
+  saveWorkspaceMentions: [{ mentions: MentionsDto }, { mentions: MentionsDto }];
   saveWorkspaceDefaults: [{ rules: RuleDto[] }, { rules: RuleDto[] }];
   saveWorkspaceChannel: [{ channel: ChannelInput; previousName?: string }, ChannelView];
   deleteWorkspaceChannel: [{ name: string }, { deleted: true }];
@@ -220,11 +229,13 @@ export const RESOLVER_NAMES = [
   'previewBranches', 'getDeliveryLog', 'redeliver', 'getBuildHealth', 'getActivity', 'snooze', 'unsnooze',
   'exportRules', 'importRules', 'setInboundSecret', 'getWorkspaceDefaults', 'saveWorkspaceDefaults',
   'saveWorkspaceChannel', 'deleteWorkspaceChannel', 'setWorkspaceInboundSecret', 'getDeadLetters', 'retryDeadLetter',
+  'saveWorkspaceMentions',
 ] as const satisfies readonly ResolverName[];
 
 /** Workspace-level resolvers check workspace admin rights; the rest check repository admin rights. */
 export const WORKSPACE_RESOLVERS: readonly ResolverName[] = [
   'getWorkspaceDefaults', 'saveWorkspaceDefaults', 'saveWorkspaceChannel', 'deleteWorkspaceChannel', 'setWorkspaceInboundSecret',
+  'saveWorkspaceMentions',
 ];
 
 /**

@@ -77,6 +77,7 @@ async function mutatingPayloads(t: TestApp): Promise<Record<ResolverName, unknow
     previewBranches: { branches: ['**'] },
     getActivity: { limit: 10 },
     setWorkspaceInboundSecret: { secret: 'a-workspace-secret-of-enough-length' },
+    saveWorkspaceMentions: { mentions: { 'jane@acme.example': { slack: 'U0123ABCD' } } },
     getDeliveryLog: {},
     redeliver: { id: log.entries[0].id },
     getBuildHealth: {},
@@ -260,6 +261,19 @@ describe('secrets are write-only', () => {
     await ok(t, 'saveChannel', { channel: pagerduty({ routingKey: '', severity: 'warning', url: 'https://events.pagerduty.com/v2/enqueue' }) });
     // The key entered again with the new destination: accepted.
     await ok(t, 'saveChannel', { channel: pagerduty({ routingKey: 'R0ut1ngKeyForTheNewCollect000032', url: 'https://collector.attacker.example/v2/enqueue' }) });
+  });
+
+  test('workspace mentions are validated as the rules file validates them, saved, returned, and cleared with {}', async () => {
+    const bad = await t.call('saveWorkspaceMentions', { mentions: { 'not a person': { slack: 'U1' }, 'jane@acme.example': { slack: '@all' } } }, WORKSPACE_ADMIN);
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid' } });
+    if (bad.ok) return;
+    expect('fields' in bad.error ? bad.error.fields.map((f: { path: string }) => f.path) : []).toEqual(expect.arrayContaining(['mentions.not a person']));
+    expect((await ok(t, 'getWorkspaceDefaults', {}, WORKSPACE_ADMIN)).mentions).toEqual({});
+    await ok(t, 'saveWorkspaceMentions', { mentions: { 'jane@acme.example': { slack: 'U0123ABCD', mattermost: 'jane' } } }, WORKSPACE_ADMIN);
+    expect((await ok(t, 'getWorkspaceDefaults', {}, WORKSPACE_ADMIN)).mentions).toEqual({ 'jane@acme.example': { slack: 'U0123ABCD', mattermost: 'jane' } });
+    await ok(t, 'saveWorkspaceMentions', { mentions: {} }, WORKSPACE_ADMIN);
+    expect((await ok(t, 'getWorkspaceDefaults', {}, WORKSPACE_ADMIN)).mentions).toEqual({});
+    expect(await t.call('saveWorkspaceMentions', { mentions: {} }, REPO_ADMIN)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
   });
 
   test('a Slack channel switches from its webhook URL to bot mode without re-entering the old URL', async () => {

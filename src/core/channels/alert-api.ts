@@ -54,11 +54,40 @@ export function buildAlertApiRequest(alert: Alert, target: AlertApiTarget, ctx?:
 
 /**
  * 202 accepted (processing is asynchronous). A revoked or disabled key (401, 403) will not heal by
- * itself: disable and tell a person. 422 is a payload problem: failed. 429 and 5xx: retry.
+ * itself: disable and tell a person what to check. 422 is a payload problem: failed. 429 and 5xx: retry.
+ *
+ * A close is accepted with 202 whether or not an alert with that alias is open: the answer to
+ * "was anything open?" comes only later, from the request status ("Alert does not exist",
+ * https://docs.opsgenie.com/docs/alert-api#get-request-status). So a close of nothing reads as
+ * delivered, like any close; nothing here pretends to know more.
  */
-export function classifyAlertApi(res: HttpResponse): DeliveryOutcome {
-  if (res.status === 401 || res.status === 403) {
-    return { kind: 'disable', reason: `${describeStatus(res)} (API key rejected: revoked, or integration disabled)` };
+export function alertApiClassifier(vendor: 'opsgenie' | 'jsm-ops'): (res: HttpResponse) => DeliveryOutcome {
+  return (res) => {
+    if (res.status === 401 || res.status === 403) return { kind: 'disable', reason: refusalReason(vendor, res) };
+    return classifyHttp(res);
+  };
+}
+
+/** Opsgenie's classification (kept under its old name). */
+export const classifyAlertApi = alertApiClassifier('opsgenie');
+
+/**
+ * What a 401/403 means and what to do about it. Opsgenie answers a key of another integration type
+ * with 403 code 40301 "To perform this action, use an API key from an API integration."
+ * JSM's integration events API "Forge and OAuth2 apps cannot access this REST resource"
+ * (https://developer.atlassian.com/cloud/jira/service-desk-ops/rest/v1/api-group-integration-events/):
+ * it takes only an integration's `GenieKey`, never Forge's product authentication. The app sends
+ * that key over a plain egress fetch, so a refusal that names Forge or OAuth means the platform,
+ * not the key, was refused: no new key can help.
+ */
+function refusalReason(vendor: 'opsgenie' | 'jsm-ops', res: HttpResponse): string {
+  const status = describeStatus(res);
+  if (vendor === 'jsm-ops' && /\bforge\b|oauth/i.test(res.body)) {
+    return `JSM refused the call because it came from a Forge app (${status}): its integration events API does not accept Forge or OAuth 2.0 callers. Run this channel from the app's local runtime, or send through a relay you own (API base override); a new key will not help`;
   }
-  return classifyHttp(res);
+  const wrongType = /40301|API key from an API integration/i.test(res.body);
+  if (vendor === 'jsm-ops') {
+    return `JSM refused the integration key (${status}): ${wrongType ? 'it is not the key of an API integration. ' : ''}check it is the API key of an "API" integration in JSM Operations (not a Jira API token or another integration's key), that the integration is turned on and may create and close alerts, then save the key again`;
+  }
+  return `Opsgenie refused the API key (${status}): ${wrongType ? 'it is not the key of an API integration. ' : ''}check it is the API key of an "API" integration (revoked keys and disabled integrations are refused), that the integration may create and close alerts and that the region (us/eu) is the account's, then save the key again`;
 }

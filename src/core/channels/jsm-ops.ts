@@ -3,11 +3,18 @@
  * alias-based create/close as Opsgenie under https://api.atlassian.com/jsm/ops/integration, with
  * the API key of an "API" integration (`Authorization: GenieKey <key>`). Closing by alias takes
  * `identifierType=alias` (https://jira.atlassian.com/browse/JSDCLOUD-14179). See alert-api.ts.
+ *
+ * The reference says of these endpoints "Forge and OAuth2 apps cannot access this REST resource"
+ * (https://developer.atlassian.com/cloud/jira/service-desk-ops/rest/v1/api-group-integration-events/):
+ * they authenticate only with an integration's API key, not with Forge's product fetch
+ * (`requestJira`, `asApp`). The app therefore calls them as an external host (`api.atlassian.com` in
+ * the manifest's egress list) with the GenieKey header; a refusal reads as `disable` with a reason
+ * that says what to do (alert-api.ts `refusalReason`).
  */
 import { z } from 'zod';
 import type { Channel } from './channel';
 import { optionalEndpointUrl, parseWith, shortHash, stripTrailingSlash } from './channel-support';
-import { buildAlertApiRequest, classifyAlertApi, PRIORITIES } from './alert-api';
+import { alertApiClassifier, buildAlertApiRequest, PRIORITIES } from './alert-api';
 
 export const JSM_OPS_BASE = 'https://api.atlassian.com/jsm/ops/integration';
 
@@ -34,5 +41,5 @@ export const jsmOps: Channel<JsmOpsConfig> = {
   targetIdentity: (config) => `jsm-ops:${new URL(base(config)).host}#${shortHash(config.apiKey)}`,
   urls: (config) => [`${base(config)}/v2/alerts`],
   buildRequest: (alert, config, ctx) => buildAlertApiRequest(alert, { base: base(config), apiKey: config.apiKey, priority: config.priority }, ctx),
-  classify: classifyAlertApi,
+  classify: alertApiClassifier('jsm-ops'),
 };

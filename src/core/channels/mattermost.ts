@@ -41,6 +41,28 @@ export function mattermostPropsLength(value: unknown): number {
   return n;
 }
 
+/**
+ * The 400 answers of a server whose limits are below what the app fits to (server/i18n/en.json and
+ * the post model in https://github.com/mattermost/mattermost): 5.x and older
+ * "web.incoming_webhook.attachment.app_error" ("Maximum attachments length is {{.Max}} characters,
+ * received size is {{.Actual}}", https://github.com/mattermost/mattermost/issues/14207); newer servers
+ * "web.incoming_webhook.split_props_length.app_error" ("Unable to split webhook props into {{.Max}}
+ * character parts"), "model.post.is_valid.props.app_error" ("Invalid props.") and
+ * "model.post.is_valid.message_length.app_error" / older "model.post.is_valid.msg.app_error" (the
+ * message over the server's MaxPostSize). Resending the same post cannot help: failed, with the limit
+ * when the answer names it. The default fit stays the 5.x limits above.
+ */
+export function mattermostTooLong(res: HttpResponse): string | null {
+  if (res.status !== 400) return null;
+  const id = /web\.incoming_webhook\.(?:attachment|split_props_length)\.app_error|model\.post\.is_valid\.(?:msg|message_length|props)\.app_error/.exec(res.body)?.[0]
+    ?? (/Maximum attachments length/i.test(res.body) ? 'web.incoming_webhook.attachment.app_error' : null);
+  if (!id) return null;
+  const limit = /length is (\d+) characters|into (\d+) character parts/i.exec(res.body);
+  const max = limit ? (limit[1] ?? limit[2]) : undefined;
+  const part = /props|attachment/.test(id) ? 'attachment' : 'message';
+  return `HTTP 400: Mattermost refused the post as too long (${id}${max ? `, its limit is ${max} characters` : ''}): this server allows a shorter ${part} than the app fits to (16,383-character posts, 7,700-character attachments); ask the server's admin (older servers have lower limits; upgrading raises them)`;
+}
+
 export function mattermostMention(handle: string): string {
   return '@' + handle.trim().replace(/^@/, '');
 }
@@ -114,6 +136,8 @@ export const mattermost: Channel<MattermostConfig> = {
   classify(res: HttpResponse): DeliveryOutcome {
     // An unknown or deleted hook id answers 400 "web.incoming_webhook.invalid.app_error".
     if (/incoming_webhook\.(invalid|disabled)|invalid webhook/i.test(res.body)) return { kind: 'disable', reason: describeStatus(res) };
+    const tooLong = mattermostTooLong(res);
+    if (tooLong) return { kind: 'failed', reason: tooLong };
     if (res.status === 401 || res.status === 403 || res.status === 404) return { kind: 'disable', reason: describeStatus(res) };
     return classifyHttp(res);
   },

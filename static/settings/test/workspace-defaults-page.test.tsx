@@ -7,7 +7,7 @@ describe('workspace defaults page', () => {
   it('is chosen when the context has no repository, and saves workspace rules', async () => {
     useBackend(
       {
-        getWorkspaceDefaults: () => ok({ channels: [aChannel()], rules: [aRule({ name: 'Org default' })], channelTypes: [aSlackType()] }),
+        getWorkspaceDefaults: () => ok({ channels: [aChannel()], rules: [aRule({ name: 'Org default' })], mentions: {}, channelTypes: [aSlackType()] }),
         saveWorkspaceDefaults: (req) => ok({ rules: req.rules }),
       },
       { accountId: 'a1', moduleKey: 'workspace-settings', extension: { workspace: { slug: 'acme' } } },
@@ -25,7 +25,7 @@ describe('workspace defaults page', () => {
   it('adds a workspace channel through saveWorkspaceChannel', async () => {
     useBackend(
       {
-        getWorkspaceDefaults: () => ok({ channels: [], rules: [], channelTypes: [aSlackType()] }),
+        getWorkspaceDefaults: () => ok({ channels: [], rules: [], mentions: {}, channelTypes: [aSlackType()] }),
         saveWorkspaceChannel: (req) => ok(aChannel({ name: req.channel.name })),
       },
       { accountId: 'a1', moduleKey: 'workspace-settings', extension: {} },

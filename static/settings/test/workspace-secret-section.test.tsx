@@ -12,7 +12,7 @@ describe('workspace inbound webhook secret', () => {
   it('offers a neutral form when the page does not know, then says a secret is set; write-only', async () => {
     useBackend(
       {
-        getWorkspaceDefaults: () => ok({ channels: [], rules: [], channelTypes: [aSlackType()] }),
+        getWorkspaceDefaults: () => ok({ channels: [], rules: [], mentions: {}, channelTypes: [aSlackType()] }),
         setWorkspaceInboundSecret: (req) => ok({ inboundSecretSet: req.secret !== null }),
       },
       WS_CONTEXT,
