@@ -1,23 +1,21 @@
 /**
- * Consumer side of an `event` job: one batched read (rules, workspace defaults, remembered state,
- * snoozes, repository record), the pure state machine, rule matching, then one queued delivery per
- * (alert, channel). Writes happen only when something changed.
+ * Consumer side of an `event` job, load → decide → commit: one batched read (rules, workspace
+ * defaults, remembered state, snoozes, repository record); the pure state machine and the pure
+ * delivery plan (delivery-plan.ts), with enrichment of the matched alerts in between; then commit:
+ * the deliveries' first attempts inline and the queue jobs first, the state and activity entry last.
  */
 import type { Alert } from '../core/alerts/alert';
-import { RESOLVING_TYPES } from '../core/alerts/alert';
 import { alertsForEvent, evaluateBuild, evaluateDeployment } from '../core/alerts';
 import type { BuildMemory, DeploymentMemory } from '../core/alerts';
 import type { DeliveryJob } from '../core/delivery/delivery-job';
 import type { RepoEvent } from '../core/events/repo-event';
-import type { JobBody, JobResult, QueueJob } from '../core/ports';
-import { matchRules, noMatchReason, parseDuration, remindEveryMs } from '../core/rules';
+import type { JobResult, QueueJob } from '../core/ports';
 import type { Reason } from '../core/reasons';
-import { resolvePeople, type ResolvedPerson } from '../core/people';
-import { activityEntry, activityWrite, type ActivityAlert } from './activity';
+import { activityEntry, activityWrite } from './activity';
 import { keys, repoKey } from '../core/storage-keys';
 import type { AppDeps } from './app-types';
 import { configKeyList, configKeys, loadedConfig } from './config-keys';
-import { effectiveRules, type EffectiveChannel } from './effective-rules';
+import { effectiveRules } from './effective-rules';
 import { enrichAlerts } from './enrich';
 import type { Snooze } from './repo-config';
 import { upsertGroup } from './grouping';
@@ -36,38 +34,10 @@ export interface RepoRecord {
   firstSeen: string;
 }
 
-export { deliveryConcurrencyKey, deliveryQueueJob } from './delivery-jobs';
+export { deliveryConcurrencyKey, deliveryQueueJob, newDeliveryJob, remindJob } from './delivery-jobs';
 import { deliveryQueueJob } from './delivery-jobs';
+import { matchAlerts, planDeliveries } from './delivery-plan';
 
-/** A first delivery attempt of `alert` to the named channel, held until `holdMs` from now (quiet hours). */
-export function newDeliveryJob(input: {
-  repo: string;
-  channelName: string;
-  channel: EffectiveChannel;
-  rule: string;
-  alert: Alert;
-  now: number;
-  holdMs: number;
-  awaitsFailure?: boolean;
-  people?: ResolvedPerson[];
-}): DeliveryJob {
-  const { channel, alert, now } = input;
-  return {
-    id: `${alert.id}:${input.channelName}`,
-    repo: input.repo,
-    channelScope: channel.scope,
-    channel: input.channelName,
-    channelType: channel.def.type,
-    channelConfig: channel.def.config,
-    rule: input.rule,
-    alert,
-    attempt: 1,
-    raisedAt: now,
-    ...(input.awaitsFailure ? { awaitsFailure: true } : {}),
-    ...(input.people && input.people.length ? { people: input.people } : {}),
-    ...(input.holdMs > 0 ? { notBefore: now + input.holdMs } : {}),
-  };
-}
 
 function stateKeyFor(repo: string, event: RepoEvent): string | null {
   if (event.kind === 'build' && event.build) return keys.buildState(repo, event.build.ref, event.build.key ?? event.build.name);
@@ -77,14 +47,6 @@ function stateKeyFor(repo: string, event: RepoEvent): string | null {
   return null;
 }
 
-function isSnoozed(snoozes: Snooze[], rule: string, alert: Alert, now: number): boolean {
-  return snoozes.some((s) => {
-    const applies = 'rule' in s.target ? s.target.rule === rule : s.target.branch === alert.ref;
-    if (!applies) return false;
-    if (s.untilFixed) return true;
-    return s.until !== null && Date.parse(s.until) > now;
-  });
-}
 
 export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<JobResult> {
   const repo = repoKey(event.repository);
@@ -140,9 +102,6 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
   }
 
   const snoozes = (found.get(keys.snooze(repo)) as Snooze[] | undefined) ?? [];
-  const deliveries: DeliveryJob[] = [];
-  const reminders: QueueJob[] = [];
-  const groupWaits: { job: DeliveryJob; waitMs: number }[] = [];
   let mainBranch = repoRecord.mainBranch ?? event.mainBranch ?? null;
   // "@default" needs the main branch; build-status events do not say it. Ask Bitbucket once (the
   // adapter caches it) and remember it in the repository record, only when an alert depends on it.
@@ -157,79 +116,29 @@ export async function evaluateEvent(deps: AppDeps, event: RepoEvent): Promise<Jo
       else writes.push({ key: keys.repoIndex(repo), value: learned });
     }
   }
-  let enriched = false;
-
-  const channelNames = [...effective.channels.keys()];
-  const queuedIds = new Set<string>();
-  const outcomes: ActivityAlert[] = [];
-  for (const raised of alerts) {
-    const matches = matchRules(effective.doc, raised, { mainBranch, now, knownChannels: channelNames });
-    const outcome: ActivityAlert = { type: raised.type, sent: [] };
-    outcomes.push(outcome);
-    if (matches.length === 0) {
-      outcome.reason = noMatchReason(effective.doc, raised, { mainBranch });
-      continue;
-    }
-    if (!enriched) {
-      // Forge events carry only UUIDs. The name the repository record learned (settings page, earlier
-      // webhooks, the API) goes in first, so enrichment asks Bitbucket only for what is still missing.
-      const knownName = repoRecord.fullName;
-      if (knownName) alerts = alerts.map((a) => (a.repository.fullName ? a : { ...a, repository: { ...a.repository, fullName: knownName } }));
-      // The log tail is fetched only when some matching rule shows it.
-      alerts = await enrichAlerts(deps, alerts, repo, { logTail: matches.some((m) => m.rule.logTail !== false) });
-      enriched = true;
-    }
-    const enrichedAlert = alerts.find((a) => a.id === raised.id) ?? raised;
-    for (const { rule, channels, alert: matched, quietForMs } of matches) {
-      // failAfter may turn the Nth still-failing into a failed for this rule: keep its type, take the enrichment.
-      const current: Alert = { ...enrichedAlert, type: matched.type, id: matched.id, ...(rule.logTail === false ? { logTail: null } : {}) };
-      const people = resolvePeople(current, effective.mentions);
-      if (isSnoozed(snoozes, rule.name, current, now)) {
-        outcome.reason = 'snoozed';
-        continue;
-      }
-      const sentTo: string[] = [];
-      const remindMs = remindEveryMs(rule);
-      if (remindMs && current.type === 'build.failed' && stateKey) {
-        reminders.push(remindJob({ repo, fullName: repoRecord.fullName ?? event.repository.fullName ?? null, workspace: event.workspace ?? null, stateKey, rule: rule.name, dueAt: now + remindMs }, now));
-      }
-      const groupWait = rule.groupWait ? parseDuration(rule.groupWait) : null;
-      const groupWaitMs = groupWait?.ok ? groupWait.value : 0;
-      for (const channelName of channels) {
-        const channel = effective.channels.get(channelName);
-        // One message per alert and channel: when several rules send it there, the first in order wins.
-        const jobId = `${current.id}:${channelName}`;
-        if (!channel || queuedIds.has(jobId)) continue;
-        queuedIds.add(jobId);
-        sentTo.push(channelName);
-        const job = newDeliveryJob({
-          repo,
-          channelName,
-          channel,
-          rule: rule.name,
-          alert: current,
-          now,
-          holdMs: quietForMs,
-          awaitsFailure: RESOLVING_TYPES.includes(current.type) && rule.on.some((e) => e === 'failed' || e === 'still-failing'),
-          people,
-        });
-        if (groupWaitMs > 0 && current.build?.commit) groupWaits.push({ job, waitMs: groupWaitMs });
-        else deliveries.push(job);
-      }
-      if (sentTo.length) outcome.sent.push({ rule: rule.name, channels: sentTo });
-    }
+  // Decide, in two pure steps around the one I/O in between (delivery-plan.ts): which rules send
+  // each alert (and why not), then, with the enriched alerts, the deliveries, reminders and groups.
+  const matched = matchAlerts(effective.doc, alerts, { mainBranch, now, knownChannels: [...effective.channels.keys()] });
+  if (matched.some((m) => m.matches.length > 0)) {
+    // Forge events carry only UUIDs. The name the repository record learned (settings page, earlier
+    // webhooks, the API) goes in first, so enrichment asks Bitbucket only for what is still missing.
+    const knownName = repoRecord.fullName;
+    if (knownName) alerts = alerts.map((a) => (a.repository.fullName ? a : { ...a, repository: { ...a.repository, fullName: knownName } }));
+    // The log tail is fetched only when some matching rule shows it.
+    alerts = await enrichAlerts(deps, alerts, repo, { logTail: matched.some((m) => m.matches.some((x) => x.rule.logTail !== false)) });
   }
+  const plan = planDeliveries({
+    repo, workspace: event.workspace ?? null, fullName: repoRecord.fullName ?? event.repository.fullName ?? null, stateKey,
+    effective, matched, enriched: alerts, snoozes, now,
+  });
+  const { deliveries, reminders, groupWaits, outcomes } = plan;
   const entry = activityEntry(event, now, outcomes, alerts.length === 0 ? stateReason : undefined);
   writes.push(activityWrite(repo, now, activityId, entry));
   deps.log.info(
     { repo, kind: event.kind, decision: entry.decision, reason: entry.reason, alerts: outcomes.map((o) => o.type) },
     entry.decision === 'alerted' ? 'event evaluated: alerts queued' : 'event evaluated: nothing to send',
   );
-
-  // A fix ends "until fixed" snoozes on its branch.
-  const fixedRefs = new Set(alerts.filter((a) => RESOLVING_TYPES.includes(a.type)).map((a) => a.ref));
-  const remaining = snoozes.filter((s) => !(s.untilFixed && 'branch' in s.target && fixedRefs.has(s.target.branch)));
-  if (remaining.length !== snoozes.length) writes.push({ key: keys.snooze(repo), value: remaining });
+  if (plan.snoozesAfter) writes.push({ key: keys.snooze(repo), value: plan.snoozesAfter });
 
   // Commit. What the state change causes goes first, the state write last: a state saved without its
   // deliveries would lose the alert (the event's retry would see a repeat). If this invocation dies
@@ -292,9 +201,3 @@ export function mergeRepoRecord(existing: RepoRecord | undefined, event: RepoEve
   return next;
 }
 
-type RemindBody = Extract<JobBody, { type: 'remind' }>;
-
-/** Reminder checks hop at most 900 s at a time (the queue's longest delay) until they are due. */
-export function remindJob(body: Omit<RemindBody, 'type'>, now = Date.now()): QueueJob {
-  return { body: { type: 'remind', ...body }, delayInSeconds: queueDelaySeconds((body.dueAt - now) / 1000) };
-}
