@@ -2,14 +2,15 @@
  * The app's entry points, shared by both runtimes. `adapters/forge` and `adapters/local` build the
  * ports and call these; neither holds any logic of its own.
  */
-import type { AccessChecker, BitbucketApi, Caller, Clock, HttpClient, JobBody, JobResult, KeyValueStore, Logger, Queue, SecretStore } from '../core/ports';
+import type { AccessChecker, BitbucketApi, Caller, Clock, HttpClient, JobResult, KeyValueStore, Logger, Queue, SecretStore } from '../core/ports';
+import type { JobBody } from './jobs';
 import type { EgressPolicy } from '../core/delivery/egress';
 import type { ExtensionContext, ResolverName, ResolverResponse } from '../shared/contract';
 
 export interface AppDeps {
   store: KeyValueStore;
   secrets: SecretStore;
-  queue: Queue;
+  queue: Queue<JobBody>;
   http: HttpClient;
   clock: Clock;
   log: Logger;

@@ -1,5 +1,6 @@
 /** Composition of the use cases behind the `App` entry points both runtimes call. */
-import type { JobBody, JobResult } from '../core/ports';
+import type { JobResult } from '../core/ports';
+import type { JobBody } from './jobs';
 import type { App, AppDeps } from './app-types';
 import { isDeadLetterSource, listDeadLetters, recordDeadLetter, retryDeadLetter, type DeadLetterEntryPoints } from './dead-letters';
 import { deliver } from './deliver';
@@ -45,8 +46,6 @@ async function handleJob(deps: AppDeps, body: JobBody, attempt: number): Promise
     }
     case 'remind':
       return handleReminder(deps, body);
-    case 'reconcile':
-      return { status: 'done' };
     default:
       deps.log.warn({ type: (body as { type?: string }).type }, 'unknown job type: dropped');
       return { status: 'done' };

@@ -15,7 +15,7 @@ import { getChannel } from '../core/channels/registry';
 import type { DeliveryJob } from '../core/delivery/delivery-job';
 import { redact, redactFields } from '../core/delivery/redact';
 import type { RepoEvent } from '../core/events/repo-event';
-import type { JobBody, QueueJob } from '../core/ports';
+import type { JobBody, QueueJob } from './jobs';
 import { encodeKeyPart, isValidKey, keys, PREFIX, repoKey, repoKeyFromString } from '../core/storage-keys';
 import type { DeadLetterDto } from '../shared/contract';
 import type { AppDeps } from './app-types';
@@ -145,9 +145,6 @@ export function repoOfJob(job: JobBody): string {
     case 'remind':
       repo = job.repo ?? null;
       break;
-    case 'reconcile':
-      repo = job.repoKey ?? null;
-      break;
     case 'flush-group':
       // Group keys start with the channel scope: the repository id, or `ws-<workspace>` for inherited channels.
       repo = typeof job.groupKey === 'string' ? (job.groupKey.split(':')[0] ?? null) : null;
@@ -167,8 +164,6 @@ function summaryOf(job: JobBody): string {
       return clip(`reminder for rule ${job.rule}`, MAX_SUMMARY);
     case 'flush-group':
       return clip(`grouped alerts ${job.groupKey}`, MAX_SUMMARY);
-    case 'reconcile':
-      return 'reconciliation';
     default:
       return 'unknown job';
   }

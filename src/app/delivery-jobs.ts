@@ -2,7 +2,7 @@
 import type { Alert } from '../core/alerts/alert';
 import type { DeliveryJob } from '../core/delivery/delivery-job';
 import type { ResolvedPerson } from '../core/people';
-import type { JobBody, QueueJob } from '../core/ports';
+import type { JobBody, QueueJob } from './jobs';
 import { queueDelaySeconds } from '../core/queue-limits';
 import type { EffectiveChannel } from './effective-rules';
 

@@ -8,7 +8,7 @@ import type { Alert } from '../core/alerts/alert';
 import { RESOLVING_TYPES } from '../core/alerts/alert';
 import type { DeliveryJob } from '../core/delivery/delivery-job';
 import { resolvePeople } from '../core/people';
-import type { QueueJob } from '../core/ports';
+import type { QueueJob } from './jobs';
 import { matchRules, noMatchReason, parseDuration, remindEveryMs, type MatchOptions, type RuleMatch, type RulesDocument } from '../core/rules';
 import type { ActivityAlert } from './activity';
 import { newDeliveryJob, remindJob } from './delivery-jobs';

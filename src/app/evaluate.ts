@@ -9,7 +9,8 @@ import { alertsForEvent, evaluateBuild, evaluateDeployment } from '../core/alert
 import type { BuildMemory, DeploymentMemory } from '../core/alerts';
 import type { DeliveryJob } from '../core/delivery/delivery-job';
 import type { RepoEvent } from '../core/events/repo-event';
-import type { JobResult, QueueJob } from '../core/ports';
+import type { JobResult } from '../core/ports';
+import type { QueueJob } from './jobs';
 import type { Reason } from '../core/reasons';
 import { activityEntry, activityWrite } from './activity';
 import { keys, repoKey } from '../core/storage-keys';

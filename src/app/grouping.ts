@@ -4,7 +4,8 @@
  * of the window join it. Event jobs of a repository run one at a time, so joining does not race.
  */
 import type { DeliveryJob } from '../core/delivery/delivery-job';
-import type { JobResult, QueueJob } from '../core/ports';
+import type { JobResult } from '../core/ports';
+import type { QueueJob } from './jobs';
 import { keys } from '../core/storage-keys';
 import { queueDelaySeconds } from '../core/queue-limits';
 import type { AppDeps } from './app-types';

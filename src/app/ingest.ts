@@ -6,7 +6,7 @@ import { normalize } from '../core/events';
 import type { Headers, RepoEvent } from '../core/events/repo-event';
 import { isIgnored } from '../core/events/repo-event';
 import { repoKey } from '../core/storage-keys';
-import type { QueueJob } from '../core/ports';
+import type { QueueJob } from './jobs';
 import type { AppDeps, InboundRequest, InboundResponse, IngestResult } from './app-types';
 import { isConfigured } from './configured-repos';
 import { judgeInbound, replayKey } from './inbound-trust';

@@ -3,7 +3,7 @@
  * A job too large for one event is dropped with an error line naming its type (never its content);
  * retrying could not make it fit.
  */
-import type { QueueJob } from '../core/ports';
+import type { QueueJob } from './jobs';
 import { planPushes } from '../core/queue-limits';
 import type { AppDeps } from './app-types';
 

@@ -6,7 +6,8 @@
  */
 import type { BuildMemory } from '../core/alerts';
 import { dueReminder } from '../core/alerts';
-import type { JobBody, JobResult, QueueJob } from '../core/ports';
+import type { JobResult } from '../core/ports';
+import type { JobBody, QueueJob } from './jobs';
 import { quietHoursDelay, remindEveryMs, ruleChannels } from '../core/rules';
 import { keys } from '../core/storage-keys';
 import type { AppDeps } from './app-types';

@@ -74,32 +74,21 @@ export class StorageContractError extends Error {
 }
 
 // ---------- queue ----------
-export type JobBody =
-  | { type: 'event'; event: import('./events/repo-event').RepoEvent; receivedAt: string }
-  | { type: 'deliver'; delivery: import('./delivery/delivery-job').DeliveryJob }
-  | { type: 'flush-group'; groupKey: string }
-  | { type: 'reconcile'; repoKey: string }
-  /** A rule's `remindEvery`: re-checks one failing build when due, and schedules the next check. */
-  | {
-      type: 'remind'; repo: string; workspace: string | null; stateKey: string; rule: string; dueAt: number;
-      /** The repository's name, so rules filed by name are found (absent in jobs queued before it existed). */
-      fullName?: string | null;
-    };
-
-/** Every job type, for consumers that must tell a job from junk before handling it. */
-export const JOB_TYPES: readonly JobBody['type'][] = ['event', 'deliver', 'flush-group', 'reconcile', 'remind'];
-
-export interface QueueJob {
-  body: JobBody;
+/**
+ * A job on the queue. The body's shape belongs to the app (src/app/jobs.ts); the port only needs its
+ * `type`, and the queue limits (core/queue-limits.ts) measure it as JSON.
+ */
+export interface QueueJob<B extends { type: string } = { type: string }> {
+  body: B;
   /** 0..900 seconds, as @forge/events allows. */
   delayInSeconds?: number;
   /** Jobs with the same key run one at a time, in push order (deliveries: channel + incidentKey). */
   concurrencyKey?: string;
 }
 
-export interface Queue {
+export interface Queue<B extends { type: string } = { type: string }> {
   /** At most 50 jobs per call, as @forge/events allows. Resolves once durably queued. */
-  push(jobs: readonly QueueJob[]): Promise<void>;
+  push(jobs: readonly QueueJob<B>[]): Promise<void>;
 }
 
 /** What a consumer returns: done, or ask the queue to run the same job again later. */

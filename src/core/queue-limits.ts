@@ -21,23 +21,23 @@ export const QUEUE_LIMITS = {
 /** Room per event for what the Forge adapter adds (`concurrency: { key, limit }`) and the array's commas. */
 const PER_EVENT_OVERHEAD = 128;
 
-export const jobBytes = (job: QueueJob): number => Buffer.byteLength(JSON.stringify(job), 'utf8') + PER_EVENT_OVERHEAD;
+export const jobBytes = (job: QueueJob<{ type: string }>): number => Buffer.byteLength(JSON.stringify(job), 'utf8') + PER_EVENT_OVERHEAD;
 
 /** A delay in whole seconds the queue accepts: 0..900. */
 export const queueDelaySeconds = (seconds: number): number =>
   Math.min(QUEUE_LIMITS.maxDelaySeconds, Math.max(0, Math.ceil(Number.isFinite(seconds) ? seconds : 0)));
 
-export interface PushPlan {
+export interface PushPlan<J> {
   /** Each fits one push: count and bytes within the limits, in the original order. */
-  batches: QueueJob[][];
+  batches: J[][];
   /** Jobs larger than one event may be; they cannot be queued at all. */
-  oversized: { job: QueueJob; bytes: number }[];
+  oversized: { job: J; bytes: number }[];
 }
 
 /** Splits jobs into pushes the platform accepts. Pure: no I/O. */
-export function planPushes(jobs: readonly QueueJob[], limits = QUEUE_LIMITS): PushPlan {
-  const plan: PushPlan = { batches: [], oversized: [] };
-  let batch: QueueJob[] = [];
+export function planPushes<J extends QueueJob<{ type: string }>>(jobs: readonly J[], limits = QUEUE_LIMITS): PushPlan<J> {
+  const plan: PushPlan<J> = { batches: [], oversized: [] };
+  let batch: J[] = [];
   let bytes = 2; // "[]"
   for (const job of jobs) {
     const size = jobBytes(job);

@@ -66,7 +66,7 @@ const snapshot = (t: TestApp) => snapshotStorage(t, secretKeysFor(REPO, WS_SCOPE
 /** A payload for each resolver that would change something (or send) if the caller were allowed. */
 async function mutatingPayloads(t: TestApp): Promise<Record<ResolverName, unknown>> {
   const log = await ok(t, 'getDeliveryLog', { limit: 1 });
-  const dead = await recordDeadLetter(t.deps, { type: 'reconcile', repoKey: REPO }, new TypeError('boom'), { attempts: 1, permanent: true });
+  const dead = await recordDeadLetter(t.deps, { type: 'remind', repo: REPO, workspace: null, stateKey: 'state:x', rule: 'r', dueAt: 0 }, new TypeError('boom'), { attempts: 1, permanent: true });
   return {
     getSettings: {},
     saveChannel: { channel: slack({ name: 'intruder', url: 'https://hooks.slack.com/services/EVIL/EVIL/evil' }) },

@@ -60,7 +60,7 @@ test('the app layer reaches storage, queue, HTTP and Bitbucket only through port
 
 test('the scanner sees real imports (guards the guards)', () => {
   expect(importsOf(join(ROOT, 'src/adapters/forge/consumer.ts'))).toContain('@forge/events');
-  expect(importsOf(join(ROOT, 'src/app/evaluate.ts'))).toContain('../core/rules');
+  expect(importsOf(join(ROOT, 'src/app/delivery-plan.ts'))).toContain('../core/rules');
 });
 
 /** Relative imports of a file resolved to files, type-only ones and `import('…')` types included. */

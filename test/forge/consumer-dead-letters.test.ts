@@ -7,7 +7,8 @@ import type { App } from '../../src/app/app-types';
 import { DEAD_LETTER_POLICY, type DeadLetterEntryPoints, type DeadLetterMeta } from '../../src/app/dead-letters';
 import { makeConsumerHandler } from '../../src/adapters/forge/consumer';
 import { QueueContractError } from '../../src/adapters/local/queue/durable-queue';
-import { StorageContractError, type JobBody, type JobResult } from '../../src/core/ports';
+import { StorageContractError, type JobResult } from '../../src/core/ports';
+import type { JobBody } from '../../src/app/jobs';
 import { recordingLogger } from '../fakes/recording-logger';
 
 type Returned = { _retry?: boolean; retryOptions?: { retryAfter: number; retryReason: string; retryData: any } } | undefined;

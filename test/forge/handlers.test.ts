@@ -4,7 +4,8 @@
  */
 import { InternalServerError, InvocationErrorCode, PartialSuccessError, PayloadTooBigError, RateLimitError, TooManyEventsError } from '@forge/events';
 import type { App, InboundRequest, ResolverCall } from '../../src/app/app-types';
-import type { JobBody, JobResult, Logger } from '../../src/core/ports';
+import type { JobResult, Logger } from '../../src/core/ports';
+import type { JobBody } from '../../src/app/jobs';
 import { RESOLVER_NAMES, type ResolverName } from '../../src/shared/contract';
 import { makeConsumerHandler, MAX_RETRY_AFTER_S } from '../../src/adapters/forge/consumer';
 import { makeResolver } from '../../src/adapters/forge/resolver';

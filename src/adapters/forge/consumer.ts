@@ -13,7 +13,8 @@
 import { InvocationError, InvocationErrorCode } from '@forge/events';
 import { DEAD_LETTER_POLICY, deadLettersOf, failureBackoffSeconds, shouldDeadLetter } from '../../app/dead-letters';
 import type { App } from '../../app/app-types';
-import { JOB_TYPES, type JobBody, type Logger } from '../../core/ports';
+import { type Logger } from '../../core/ports';
+import { JOB_TYPES, type JobBody } from '../../app/jobs';
 import { appForInvocation, type AppProvider } from './app-instance';
 import { installationOf } from './invocation';
 import { logFor } from './hosting';

@@ -13,7 +13,8 @@ import YAML from 'yaml';
 import type { App, InboundRequest, InboundResponse, IngestResult, ResolverCall } from '../../app/app-types';
 import { hostedContext } from '../forge/hosting';
 import type { Logger } from '../../core/ports';
-import type { JobBody, JobResult } from '../../core/ports';
+import type { JobResult } from '../../core/ports';
+import type { JobBody } from '../../app/jobs';
 import type { ResolverName, ResolverResponse } from '../../shared/contract';
 import { REPO_ROOT } from './manifest-egress';
 

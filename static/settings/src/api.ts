@@ -25,6 +25,7 @@ export type {
   BuildHealthCell,
   BuildHealthRow,
   FieldErrorDto,
+  MentionsDto,
   QuietHoursDto,
   ResolverData,
   ResolverError,

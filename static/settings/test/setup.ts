@@ -13,7 +13,7 @@ installBridge();
 // before the split, so a test's first use does not spend its findBy timeout blocked on Atlaskit
 // Select and DynamicTable loading. The components still go through React.lazy and Suspense.
 beforeAll(async () => {
-  await Promise.all([import('../src/components/more-sections'), import('../src/components/channel-form'), import('../src/components/rule-form')]);
+  await Promise.all([import('../src/components/more-sections'), import('../src/components/channel-form'), import('../src/components/rule-form'), import('../src/components/workspace-sections')]);
 });
 
 // Atlaskit components ask a feature-gate client that only Atlassian's own products initialise; it

@@ -15,7 +15,7 @@ const queue = createDurableQueue({
   log: silent,
   concurrency: 8,
   handler: async (body) => {
-    const name = body.type === 'reconcile' ? body.repoKey : 'unknown';
+    const name = body.type === 'flush-group' ? body.groupKey : 'unknown';
     try {
       const res = await fetch(`${receiverUrl}/job/${name}`, { method: 'POST' });
       if (res.status >= 500) return { status: 'retry', afterSeconds: 0.2, reason: `receiver answered ${res.status}` };
@@ -25,7 +25,7 @@ const queue = createDurableQueue({
     }
   },
   onJobDone: ({ body }) => {
-    process.stdout.write(`done ${body.type === 'reconcile' ? body.repoKey : 'unknown'}\n`);
+    process.stdout.write(`done ${body.type === 'flush-group' ? body.groupKey : 'unknown'}\n`);
   },
 });
 
@@ -36,7 +36,7 @@ void (async () => {
     const count = Number(countArg);
     for (let i = 0; i < count; i += 50) {
       const jobs = Array.from({ length: Math.min(50, count - i) }, (_, j) => ({
-        body: { type: 'reconcile' as const, repoKey: `job-${i + j}` },
+        body: { type: 'flush-group' as const, groupKey: `job-${i + j}` },
         // A third of the jobs share a few keys, so per-key ordering is exercised across the crash too.
         ...((i + j) % 3 === 0 ? { concurrencyKey: `key-${(i + j) % 4}` } : {}),
       }));

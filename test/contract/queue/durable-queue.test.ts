@@ -5,12 +5,12 @@ import { InvocationError, InvocationErrorCode } from '@forge/events';
 import { QueueContractError, createDurableQueue } from '../../../src/adapters/local/queue/durable-queue';
 import type { DurableQueue, DurableQueueOptions, JobHandler, JobMeta } from '../../../src/adapters/local/queue/durable-queue';
 import type { QueueDeadJob } from '../../../src/app/dead-letters';
-import type { JobBody, QueueJob } from '../../../src/core/ports';
+import type { JobBody, QueueJob } from '../../../src/app/jobs';
 import { recordingLogger } from '../../fakes/recording-logger';
 
 /** Builder: a small job body whose repoKey names the job. */
-const aJob = (name: string, extra: Partial<QueueJob> = {}): QueueJob => ({ body: { type: 'reconcile', repoKey: name }, ...extra });
-const nameOf = (body: JobBody): string => (body.type === 'reconcile' ? body.repoKey : body.type);
+const aJob = (name: string, extra: Partial<QueueJob> = {}): QueueJob => ({ body: { type: 'flush-group', groupKey: name }, ...extra });
+const nameOf = (body: JobBody): string => (body.type === 'flush-group' ? body.groupKey : body.type);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('durable queue (local runtime)', () => {
@@ -238,7 +238,7 @@ describe('durable queue (local runtime)', () => {
       await advance(q, 10_000);
       await q.drain(2000);
       expect(filed).toHaveLength(1);
-      expect(filed[0]).toMatchObject({ body: { type: 'reconcile', repoKey: 'stuck' }, concurrencyKey: 'event:r1', attempts: 3, permanent: false, firstFailureAt: firstRun });
+      expect(filed[0]).toMatchObject({ body: { type: 'flush-group', groupKey: 'stuck' }, concurrencyKey: 'event:r1', attempts: 3, permanent: false, firstFailureAt: firstRun });
       expect(String((filed[0]!.error as Error).message)).toMatch(/gave up after 3 runs; last: still waiting/);
       expect(q.stats()).toMatchObject({ pending: 0, dead: 1 });
       // Gone from the queue for good: nothing runs again after a restart.

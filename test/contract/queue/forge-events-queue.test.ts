@@ -1,9 +1,9 @@
 import { TooManyEventsError } from '@forge/events';
 import { createForgeEventsQueue, forgeConcurrencyKey } from '../../../src/adapters/forge/events-queue';
-import type { QueueJob } from '../../../src/core/ports';
+import type { QueueJob } from '../../../src/app/jobs';
 import { forgeEventsFake } from '../../fakes/forge-events';
 
-const aJob = (name: string, extra: Partial<QueueJob> = {}): QueueJob => ({ body: { type: 'reconcile', repoKey: name }, ...extra });
+const aJob = (name: string, extra: Partial<QueueJob> = {}): QueueJob => ({ body: { type: 'flush-group', groupKey: name }, ...extra });
 
 describe('Forge events queue adapter (real @forge/events client)', () => {
   it('pushes jobs as one request with bodies, delays and a per-key concurrency of 1', async () => {
@@ -13,8 +13,8 @@ describe('Forge events queue adapter (real @forge/events client)', () => {
     expect(fake.pushes).toHaveLength(1);
     expect(fake.pushes[0]!.queueName).toBe('build-alerts-jobs');
     expect(fake.pushes[0]!.payload).toEqual([
-      { body: { type: 'reconcile', repoKey: 'a' } },
-      { body: { type: 'reconcile', repoKey: 'b' }, delayInSeconds: 30, concurrency: { key: forgeConcurrencyKey('slack:abc:inc-1'), limit: 1 } },
+      { body: { type: 'flush-group', groupKey: 'a' } },
+      { body: { type: 'flush-group', groupKey: 'b' }, delayInSeconds: 30, concurrency: { key: forgeConcurrencyKey('slack:abc:inc-1'), limit: 1 } },
     ]);
   });
 

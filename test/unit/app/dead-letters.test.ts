@@ -10,7 +10,8 @@ import {
   shouldDeadLetter, type DeadLetterRecord,
 } from '../../../src/app/dead-letters';
 import type { DeliveryJob } from '../../../src/core/delivery/delivery-job';
-import { StorageContractError, TransactionConflictError, type JobBody, type KeyValueStore } from '../../../src/core/ports';
+import { StorageContractError, TransactionConflictError, type KeyValueStore } from '../../../src/core/ports';
+import type { JobBody } from '../../../src/app/jobs';
 import { keys, PREFIX, repoKey } from '../../../src/core/storage-keys';
 import { EXTENSION, REPO_UUID, startTestApp, type TestApp } from '../../app/helpers/app-deps';
 

@@ -9,7 +9,7 @@ import { openLocalStore, type LocalStore } from '../../../src/adapters/local/sto
 import type { AppDeps } from '../../../src/app/app-types';
 import { createApp } from '../../../src/app/create-app';
 import { countingStore } from '../../../src/core/counting-store';
-import type { JobBody, QueueJob } from '../../../src/core/ports';
+import type { JobBody, QueueJob } from '../../../src/app/jobs';
 import type { RepoEvent } from '../../../src/core/events/repo-event';
 
 const REPO = { uuid: '{15a31549-1cff-45dc-9d0d-310114c5038b}', fullName: 'acme/api', slug: 'api' };

@@ -1,5 +1,5 @@
 import { jobBytes, planPushes, QUEUE_LIMITS, queueDelaySeconds } from '../../../src/core/queue-limits';
-import type { QueueJob } from '../../../src/core/ports';
+import type { QueueJob } from '../../../src/app/jobs';
 
 const job = (n: number, pad = 0): QueueJob => ({ body: { type: 'flush-group', groupKey: `g${n}${'x'.repeat(pad)}` } });
 

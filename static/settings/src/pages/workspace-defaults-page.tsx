@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import Heading from '@atlaskit/heading';
-import type { ChannelTypeInfo, ChannelView, ResolverError, RuleDto } from '../api';
+import type { ChannelTypeInfo, ChannelView, MentionsDto, ResolverError, RuleDto } from '../api';
 import { invoke } from '../api';
 import { ChannelsSection, type ChannelOps } from '../components/channels-section';
 import { RulesSection } from '../components/rules-section';
@@ -11,13 +11,17 @@ import { LoadError, PageSpinner, pageStyle } from './repo-settings-page';
 interface Defaults {
   channels: ChannelView[];
   rules: RuleDto[];
+  /** Person → chat handles; a backend that predates it sends none. */
+  mentions?: MentionsDto;
   channelTypes: ChannelTypeInfo[];
   /** Not in the contract's getWorkspaceDefaults answer today; used when a backend sends it. */
   inboundSecretSet?: boolean;
 }
 
-// Below Channels and Rules, with its own chunk (fetched while the defaults load), as on the repository page.
-const WorkspaceSecretSection = preloadable(() => import('../components/workspace-secret-section').then((m) => m.WorkspaceSecretSection));
+// Below Channels and Rules, in one chunk of their own (fetched while the defaults load), as on the repository page.
+const loadSections = () => import('../components/workspace-sections');
+const MentionsSection = preloadable(() => loadSections().then((m) => m.MentionsSection));
+const WorkspaceSecretSection = preloadable(() => loadSections().then((m) => m.WorkspaceSecretSection));
 
 /** Workspace settings: channels and rules every repository without rules of its own inherits. */
 export function WorkspaceDefaultsPage() {
@@ -31,10 +35,12 @@ export function WorkspaceDefaultsPage() {
     else setError(res.error);
   }, []);
   useEffect(() => {
+    void MentionsSection.preload();
     void WorkspaceSecretSection.preload();
     void load();
   }, [load]);
   const setSecret = useCallback((secret: string | null) => invoke('setWorkspaceInboundSecret', { secret }), []);
+  const saveMentions = useCallback((mentions: MentionsDto) => invoke('saveWorkspaceMentions', { mentions }), []);
 
   const ops: ChannelOps = useMemo(
     () => ({
@@ -71,6 +77,7 @@ export function WorkspaceDefaultsPage() {
         defaultsNotice="No workspace rules yet: repositories fall back to the built-in rule, which alerts on failures and fixes of the main branch."
       />
       <LazyBoundary label="Loading more settings" minHeight={160}>
+        <MentionsSection mentions={data.mentions ?? {}} save={saveMentions} onMentions={(mentions) => setData((d) => (d ? { ...d, mentions } : d))} />
         <WorkspaceSecretSection secretSet={typeof data.inboundSecretSet === 'boolean' ? data.inboundSecretSet : null} setSecret={setSecret} />
       </LazyBoundary>
     </main>
