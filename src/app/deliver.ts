@@ -6,7 +6,7 @@
  * same incident never overtakes an earlier one on the same channel.
  */
 import { getChannel } from '../core/channels/registry';
-import { recordFailure, recordSuccess } from '../core/delivery/breaker';
+import { parseBreakerState, recordFailure, recordSuccess } from '../core/delivery/breaker';
 import { decideRetry } from '../core/delivery/backoff';
 import type { DeliveryJob } from '../core/delivery/delivery-job';
 import { checkEgress } from '../core/delivery/egress';
@@ -259,7 +259,9 @@ export async function deliver(deps: AppDeps, job: DeliveryJob, attempt: number, 
   if (held?.kind === 'wait') return waitResult(deps, job, held.afterMs, held.reason, scale);
 
   const found = await deps.store.getMany<unknown>([healthKey, incidentKey]);
-  const health = (found.get(healthKey) as ChannelHealth | undefined) ?? {};
+  // Storage is not trusted to hold what we wrote: an odd breaker value reads as closed.
+  const storedHealth = (found.get(healthKey) as ChannelHealth | undefined) ?? {};
+  const health: ChannelHealth = { ...storedHealth, breaker: parseBreakerState(storedHealth.breaker) };
   const incident = (found.get(incidentKey) as IncidentRecord | undefined) ?? { delivered: [] };
 
   const verdict = decideBeforeSend({ job, now, health, incident, scale, inline });
