@@ -4,6 +4,8 @@
  * constants: no runtime dependencies, so the browser bundle can import it.
  */
 
+import { RULE_EVENTS, type RuleEvent } from '../core/alerts/alert';
+
 export interface FieldErrorDto {
   path: string;
   message: string;
@@ -23,14 +25,9 @@ export type ResolverResponse<T> = { ok: true; data: T } | { ok: false; error: Re
 /** Declared once, in the core (type-only: nothing of the core reaches the browser bundle). */
 export type ChannelTypeDto = import('../core/channels/channel-types').ChannelType;
 
-export type RuleEventDto =
-  | 'failed' | 'still-failing' | 'fixed' | 'stopped' | 'started' | 'deployment-failed' | 'deployment-fixed'
-  | 'push' | 'tag' | 'pr-opened' | 'pr-merged' | 'pr-declined';
-
-export const RULE_EVENT_NAMES: readonly RuleEventDto[] = [
-  'failed', 'still-failing', 'fixed', 'stopped', 'started', 'deployment-failed', 'deployment-fixed',
-  'push', 'tag', 'pr-opened', 'pr-merged', 'pr-declined',
-];
+/** Rule events are declared once, in the core's alert model (a module of constants and types only). */
+export type RuleEventDto = RuleEvent;
+export const RULE_EVENT_NAMES: readonly RuleEventDto[] = Object.keys(RULE_EVENTS) as RuleEventDto[];
 
 /** A channel as the browser sees it: secret fields replaced by `masked` ("•••• XXXX") or absent. */
 export interface ChannelView {

@@ -3,7 +3,10 @@
  * @jest-environment-options {"url": "http://127.0.0.1:4000/repos/%7B15a31549-1cff-45dc-9d0d-310114c5038b%7D/settings/"}
  */
 import { readFileSync } from 'node:fs';
-import { BRIDGE_SHIM_PATH, BRIDGE_SHIM_URL, injectBridgeShim } from '../../../src/adapters/local/ui';
+import { resolve } from 'node:path';
+
+/** The shim the local server serves at /__local/bridge-shim.js (src/adapters/local/server.ts). */
+const BRIDGE_SHIM_PATH = resolve(__dirname, '../../../src/adapters/local/ui/bridge-shim.js');
 
 /** jsdom has no fetch/Response: the shim only needs status and text(). */
 const answer = (status: number, body: string) => ({ status, text: async () => body });
@@ -77,22 +80,5 @@ describe('local bridge shim', () => {
     await expect(callBridge('somethingNew', { x: 1 })).resolves.toBeUndefined();
     const product = (await callBridge('fetchProduct', { product: 'bitbucket', restPath: '/2.0/user' })) as { status: number };
     expect(product.status).toBe(501);
-  });
-});
-
-describe('injectBridgeShim', () => {
-  const built = '<!doctype html>\n<html lang="en">\n  <head>\n    <meta charset="UTF-8" />\n    <script type="module" crossorigin src="./assets/index-abc.js"></script>\n  </head>\n  <body><div id="root"></div></body>\n</html>';
-
-  it('loads the shim as a classic script before the module bundle', () => {
-    const html = injectBridgeShim(built);
-    const shimAt = html.indexOf(`<script src="${BRIDGE_SHIM_URL}"></script>`);
-    expect(shimAt).toBeGreaterThan(html.indexOf('<head>'));
-    expect(shimAt).toBeLessThan(html.indexOf('./assets/index-abc.js'));
-  });
-
-  it('is idempotent and keeps the rest of the page', () => {
-    const once = injectBridgeShim(built);
-    expect(injectBridgeShim(once)).toBe(once);
-    expect(once.replace(/\n\s*<script src="\/__local\/bridge-shim.js"><\/script>/, '')).toBe(built);
   });
 });
