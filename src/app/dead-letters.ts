@@ -174,15 +174,15 @@ function eventSummary(event: RepoEvent | undefined): string {
   const parts = (...p: (string | number | null | undefined)[]) => p.filter((x) => x !== null && x !== undefined && x !== '').join(' ');
   switch (event.kind) {
     case 'build':
-      return parts('build', event.build?.state, event.build?.ref, event.build?.key ?? event.build?.name);
+      return parts('build', event.build.state, event.build.ref, event.build.key ?? event.build.name);
     case 'deployment':
-      return parts('deployment', event.deployment?.state, event.deployment?.environment);
+      return parts('deployment', event.deployment.state, event.deployment.environment);
     case 'push': {
-      const changes = event.push?.changes ?? [];
+      const changes = event.push.changes;
       return parts('push', changes[0]?.name, changes.length > 1 ? `(+${changes.length - 1} more)` : null);
     }
     case 'pullrequest':
-      return parts('pull request', event.pullRequest ? `#${event.pullRequest.id}` : null, event.pullRequest?.action);
+      return parts('pull request', `#${event.pullRequest.id}`, event.pullRequest.action);
     default:
       return parts(event.kind);
   }

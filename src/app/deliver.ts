@@ -8,6 +8,7 @@
 import { getChannel } from '../core/channels/registry';
 import { parseBreakerState, recordFailure, recordSuccess } from '../core/delivery/breaker';
 import { decideRetry } from '../core/delivery/backoff';
+import type { Alert } from '../core/alerts/alert';
 import type { DeliveryJob } from '../core/delivery/delivery-job';
 import { checkEgress } from '../core/delivery/egress';
 import { CHANNEL_EGRESS_HOSTS } from '../shared/egress-hosts';
@@ -397,7 +398,7 @@ export async function sendTest(deps: AppDeps, job: DeliveryJob): Promise<TestRes
   const resolveJob: DeliveryJob = {
     ...job,
     id: `${job.id}:resolve`,
-    alert: { ...job.alert, id: `${job.alert.id}-fixed`, type: 'build.fixed', build: job.alert.build ? { ...job.alert.build, state: 'SUCCESSFUL' } : job.alert.build, brokenForMs: 0 },
+    alert: resolvingTestAlert(job.alert),
   };
   const memo = outcome?.kind === 'delivered' ? outcome.memo : undefined;
   const second = await attemptSend(deps, resolveJob, secret, memo, 'alert');
@@ -408,4 +409,12 @@ export async function sendTest(deps: AppDeps, job: DeliveryJob): Promise<TestRes
   return resolved.outcome === 'delivered'
     ? { ...opened, steps: [openStep, resolveStep] }
     : { ...opened, outcome: resolved.outcome, error: `the test incident was opened but resolving it failed: ${resolved.error ?? resolved.outcome}`, steps: [openStep, resolveStep] };
+}
+
+/** The alert that closes what a test alert opened: the same build (or deployment), now fixed. */
+function resolvingTestAlert(alert: Alert): Alert {
+  const id = `${alert.id}-fixed`;
+  if (alert.deployment) return { ...alert, id, type: 'deployment.fixed', deployment: { ...alert.deployment, state: 'SUCCESSFUL' }, brokenForMs: 0 };
+  if (alert.build) return { ...alert, id, type: 'build.fixed', build: { ...alert.build, state: 'SUCCESSFUL' }, brokenForMs: 0 };
+  return { ...alert, id };
 }

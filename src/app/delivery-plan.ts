@@ -5,7 +5,7 @@
  * commits what this returns. Unit-tested with plain objects (test/unit/app/delivery-plan.test.ts).
  */
 import type { Alert } from '../core/alerts/alert';
-import { RESOLVING_TYPES } from '../core/alerts/alert';
+import { RESOLVING_TYPES, retyped } from '../core/alerts/alert';
 import type { DeliveryJob } from '../core/delivery/delivery-job';
 import { resolvePeople } from '../core/people';
 import type { QueueJob } from './jobs';
@@ -77,7 +77,7 @@ export function planDeliveries(input: DeliveryPlanInput): DeliveryPlan {
     const enrichedAlert = byId.get(raised.id) ?? raised;
     for (const { rule, channels, alert: matched, quietForMs } of matches) {
       // failAfter may turn the Nth still-failing into a failed for this rule: keep its type, take the enrichment.
-      const current: Alert = { ...enrichedAlert, type: matched.type, id: matched.id, ...(rule.logTail === false ? { logTail: null } : {}) };
+      const current: Alert = { ...retyped(enrichedAlert, matched.type, matched.id), ...(rule.logTail === false ? { logTail: null } : {}) };
       if (isSnoozed(input.snoozes, rule.name, current, now)) {
         outcome.reason = 'snoozed';
         continue;

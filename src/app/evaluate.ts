@@ -41,8 +41,8 @@ import { matchAlerts, planDeliveries } from './delivery-plan';
 
 
 function stateKeyFor(repo: string, event: RepoEvent): string | null {
-  if (event.kind === 'build' && event.build) return keys.buildState(repo, event.build.ref, event.build.key ?? event.build.name);
-  if (event.kind === 'deployment' && event.deployment) {
+  if (event.kind === 'build') return keys.buildState(repo, event.build.ref, event.build.key ?? event.build.name);
+  if (event.kind === 'deployment') {
     return keys.deploymentState(repo, event.deployment.environmentUuid ?? event.deployment.environment);
   }
   return null;

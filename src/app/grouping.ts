@@ -43,7 +43,7 @@ export async function flushGroup(deps: AppDeps, groupKey: string): Promise<{ res
     ...first!,
     alert: {
       ...first!.alert,
-      group: rest.filter((j) => j.alert.build).map((j) => ({ type: j.alert.type, build: j.alert.build!, links: j.alert.links })),
+      group: rest.flatMap(({ alert: a }) => (a.build ? [{ type: a.type, build: a.build, links: a.links }] : [])),
     },
   };
   return { result: { status: 'done' }, job };

@@ -25,11 +25,11 @@ export function usefulForRules(event: RepoEvent): boolean {
     case 'build':
       return true;
     case 'deployment':
-      return event.deployment?.state === 'SUCCESSFUL' || event.deployment?.state === 'FAILED' || event.deployment?.state === 'STOPPED';
+      return event.deployment.state === 'SUCCESSFUL' || event.deployment.state === 'FAILED' || event.deployment.state === 'STOPPED';
     case 'push':
-      return (event.push?.changes.length ?? 0) > 0;
+      return event.push.changes.length > 0;
     case 'pullrequest':
-      return ['created', 'merged', 'declined'].includes(event.pullRequest?.action ?? '');
+      return ['created', 'merged', 'declined'].includes(event.pullRequest.action);
     default:
       return false;
   }
@@ -43,7 +43,7 @@ export const MAX_PUSH_CHANGES = 100;
 
 /** Cuts what a queue job cannot carry: a push's ref changes beyond MAX_PUSH_CHANGES. */
 function trimEvent(event: RepoEvent): RepoEvent {
-  if (!event.push || event.push.changes.length <= MAX_PUSH_CHANGES) return event;
+  if (event.kind !== 'push' || event.push.changes.length <= MAX_PUSH_CHANGES) return event;
   return { ...event, push: { ...event.push, changes: event.push.changes.slice(0, MAX_PUSH_CHANGES) } };
 }
 

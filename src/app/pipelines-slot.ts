@@ -20,7 +20,7 @@
  * every Pipelines status to a constant key, which would move existing state and incident keys.
  */
 import type { BuildMemory } from '../core/alerts';
-import type { BuildInfo, RepoEvent } from '../core/events/repo-event';
+import type { BuildEvent, BuildInfo, RepoEvent } from '../core/events/repo-event';
 import { encodeKeyPart, keys } from '../core/storage-keys';
 import type { AppDeps } from './app-types';
 
@@ -31,13 +31,14 @@ const isPipelinesMemory = (memory: BuildMemory | undefined): memory is BuildMemo
   !!memory && (memory.source === 'pipelines-api' || isPipelinesBuild(memory.build));
 
 /** A Pipelines REST object fed by reconciliation: no status key of its own. */
-export const isReconciledRun = (event: RepoEvent): boolean =>
-  event.kind === 'build' && event.source === 'pipelines-api' && !!event.build && event.build.key === null;
+export const isReconciledRun = (event: RepoEvent): event is BuildEvent =>
+  event.kind === 'build' && event.source === 'pipelines-api' && event.build.key === null;
 
 /** The slot a live Pipelines status may join: the keyless one reconciliation creates. */
 export function keylessSlot(repo: string, event: RepoEvent): string | null {
+  if (event.kind !== 'build') return null;
   const build = event.build;
-  if (event.kind !== 'build' || !build || build.key === null || event.source === 'pipelines-api' || !isPipelinesBuild(build)) return null;
+  if (build.key === null || event.source === 'pipelines-api' || !isPipelinesBuild(build)) return null;
   return keys.buildState(repo, build.ref, null);
 }
 
@@ -46,11 +47,11 @@ export interface Slot {
   event: RepoEvent;
 }
 
-const withKey = (event: RepoEvent, key: string | null): RepoEvent => ({ ...event, build: { ...event.build!, key } });
+const withKey = (event: BuildEvent, key: string | null): BuildEvent => ({ ...event, build: { ...event.build, key } });
 
 /** For a reconciled run: the branch's Pipelines slot, if one is remembered (one query, at most 100 builds per branch). */
-export async function slotForReconciledRun(deps: AppDeps, repo: string, event: RepoEvent): Promise<Slot | null> {
-  const build = event.build!;
+export async function slotForReconciledRun(deps: AppDeps, repo: string, event: BuildEvent): Promise<Slot | null> {
+  const build = event.build;
   const prefix = `${keys.buildStatePrefix(repo)}${encodeKeyPart(build.ref ?? '~')}:`;
   const page = await deps.store.query<BuildMemory>({ beginsWith: prefix, limit: 100 });
   const candidates = page.results.filter((r) => isPipelinesMemory(r.value));
@@ -61,6 +62,6 @@ export async function slotForReconciledRun(deps: AppDeps, repo: string, event: R
 
 /** For a live Pipelines status whose own slot is empty: join the keyless slot reconciliation made, if any. */
 export function slotForLiveStatus(found: Map<string, unknown>, ownKey: string, keyless: string | null, event: RepoEvent): Slot | null {
-  if (!keyless || found.has(ownKey) || !isPipelinesMemory(found.get(keyless) as BuildMemory | undefined)) return null;
+  if (event.kind !== 'build' || !keyless || found.has(ownKey) || !isPipelinesMemory(found.get(keyless) as BuildMemory | undefined)) return null;
   return { stateKey: keyless, event: withKey(event, null) };
 }

@@ -78,7 +78,7 @@ export async function reconcile(deps: AppDeps): Promise<{ repositories: number; 
         const result = normalize({ body: withRepository(raw, configured), headers: {} });
         if (!result.ok || Array.isArray(result.value) || isIgnored(result.value)) continue;
         const event = result.value;
-        if (event.kind !== 'build' || event.build?.state === 'INPROGRESS') continue;
+        if (event.kind !== 'build' || event.build.state === 'INPROGRESS') continue;
         if (!event.occurredAt || now - Date.parse(event.occurredAt) > LOOKBACK_MS) continue;
         events.push(asBuildEvent(event, configured));
       }

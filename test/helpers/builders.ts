@@ -5,11 +5,11 @@
  *   const clock = fakeClock('2025-03-30T00:00:00Z'); clock.advance(5 * 60_000);
  * Builders return fresh objects each call, so tests may mutate them.
  */
-import type { Alert, AlertType } from '../../src/core/alerts/alert';
+import type { Alert, AlertBase, AlertType } from '../../src/core/alerts/alert';
 import type { BuildMemory } from '../../src/core/alerts/state-machine';
 import type { Clock } from '../../src/core/ports';
 import type {
-  BuildInfo, DeploymentInfo, EventSource, PullRequestInfo, PushChange, RepoEvent, RepositoryRef,
+  BuildInfo, DeploymentInfo, EventSource, PullRequestInfo, PushChange, RepoEvent, RepositoryRef, RepoEventBase, BuildEvent, DeploymentEvent, PushEvent, PullRequestEvent,
 } from '../../src/core/events/repo-event';
 import type { ChannelDefinition, Rule, RulesDocument } from '../../src/core/rules/schema';
 
@@ -37,12 +37,11 @@ interface EventCommon {
   mainBranch?: string | null;
 }
 
-function common(kind: RepoEvent['kind'], o: EventCommon): RepoEvent {
+function common(o: EventCommon): RepoEventBase {
   const occurredAt = o.occurredAt !== undefined ? o.occurredAt : o.at !== undefined ? o.at : BASE_TIME;
-  const event: RepoEvent = {
+  const event: RepoEventBase = {
     version: 1,
     source: o.source ?? 'forge',
-    kind,
     occurredAt,
     repository: aRepository(o.repository),
   };
@@ -53,7 +52,7 @@ function common(kind: RepoEvent['kind'], o: EventCommon): RepoEvent {
 export type BuildEventOverrides = Partial<BuildInfo> & EventCommon;
 
 /** A Pipelines-like build status on main (key stable per branch, as Pipelines writes it). */
-export function aBuildEvent(o: BuildEventOverrides = {}): RepoEvent {
+export function aBuildEvent(o: BuildEventOverrides = {}): BuildEvent {
   const { at: _a, occurredAt: _o, source: _s, repository: _r, mainBranch: _m, ...buildFields } = o;
   const ref = buildFields.ref !== undefined ? buildFields.ref : 'main';
   const build: BuildInfo = {
@@ -66,12 +65,12 @@ export function aBuildEvent(o: BuildEventOverrides = {}): RepoEvent {
     number: 42,
     ...buildFields,
   };
-  return { ...common('build', o), build };
+  return { ...common(o), kind: 'build', build };
 }
 
 export type DeploymentEventOverrides = Partial<DeploymentInfo> & EventCommon;
 
-export function aDeploymentEvent(o: DeploymentEventOverrides = {}): RepoEvent {
+export function aDeploymentEvent(o: DeploymentEventOverrides = {}): DeploymentEvent {
   const { at: _a, occurredAt: _o, source: _s, repository: _r, mainBranch: _m, ...fields } = o;
   const deployment: DeploymentInfo = {
     state: 'SUCCESSFUL',
@@ -82,18 +81,18 @@ export function aDeploymentEvent(o: DeploymentEventOverrides = {}): RepoEvent {
     url: 'https://bitbucket.org/acme/widgets/deployments',
     ...fields,
   };
-  return { ...common('deployment', o), deployment };
+  return { ...common(o), kind: 'deployment', deployment };
 }
 
 export function aPushChange(o: Partial<PushChange> = {}): PushChange {
   return { refType: 'branch', name: 'main', action: 'updated', before: COMMIT_A, after: COMMIT_B, ...o };
 }
 
-export function aPushEvent(o: EventCommon & { changes?: PushChange[] } = {}): RepoEvent {
-  return { ...common('push', o), push: { changes: o.changes ?? [aPushChange()] } };
+export function aPushEvent(o: EventCommon & { changes?: PushChange[] } = {}): PushEvent {
+  return { ...common(o), kind: 'push', push: { changes: o.changes ?? [aPushChange()] } };
 }
 
-export function aPullRequestEvent(o: Partial<PullRequestInfo> & EventCommon = {}): RepoEvent {
+export function aPullRequestEvent(o: Partial<PullRequestInfo> & EventCommon = {}): PullRequestEvent {
   const { at: _a, occurredAt: _o, source: _s, repository: _r, mainBranch: _m, ...fields } = o;
   const pullRequest: PullRequestInfo = {
     id: 7,
@@ -104,7 +103,7 @@ export function aPullRequestEvent(o: Partial<PullRequestInfo> & EventCommon = {}
     url: 'https://bitbucket.org/acme/widgets/pull-requests/7',
     ...fields,
   };
-  return { ...common('pullrequest', o), pullRequest };
+  return { ...common(o), kind: 'pullrequest', pullRequest };
 }
 
 export function aChannel(o: Partial<ChannelDefinition> = {}): ChannelDefinition {
@@ -119,8 +118,16 @@ export function aRulesDoc(o: Partial<RulesDocument> = {}): RulesDocument {
   return { version: 1, channels: [aChannel()], rules: [aRule()], ...o };
 }
 
+/**
+ * Overrides for any part of any alert. Tests build edge shapes on purpose (a deployment alert that also
+ * names a build, a build alert without one), so the builder takes the parts loosely and casts once.
+ */
+export type AlertOverrides = Partial<AlertBase> & {
+  type?: AlertType; build?: BuildInfo; deployment?: DeploymentInfo; push?: { changes: PushChange[] }; pullRequest?: PullRequestInfo;
+};
+
 /** A parsed-looking alert; the fields the matcher reads are the ones worth overriding. */
-export function anAlert(o: Partial<Alert> & { type?: AlertType } = {}): Alert {
+export function anAlert(o: AlertOverrides = {}): Alert {
   const type = o.type ?? 'build.failed';
   return {
     version: 1,
@@ -138,7 +145,7 @@ export function anAlert(o: Partial<Alert> & { type?: AlertType } = {}): Alert {
     incidentKey: 'bb:15a31549-1cff-45dc-9d0d-310114c5038b:b:main:pipeline-key-main',
     links: {},
     ...o,
-  };
+  } as Alert;
 }
 
 export function aBuildMemory(o: Partial<BuildMemory> = {}): BuildMemory {

@@ -67,19 +67,15 @@ export interface LogTail {
   truncated: boolean;
 }
 
-export interface Alert {
+/** What every alert carries, whatever its type. */
+export interface AlertBase {
   version: 1;
   /** Deterministic: the same event raises an alert with the same id (idempotency across redelivery). */
   id: string;
-  type: AlertType;
   occurredAt: string;
   repository: RepositoryRef;
   /** Branch (or tag) the alert is about, when there is one. */
   ref: string | null;
-  build?: BuildInfo;
-  deployment?: DeploymentInfo;
-  push?: { changes: PushChange[] };
-  pullRequest?: PullRequestInfo;
   previous: PreviousState | null;
   failures?: FailureStreak | null;
   /** For fixed alerts: milliseconds from the first failure to the fix. */
@@ -99,3 +95,32 @@ export interface Alert {
   /** Who started the Pipelines run (the pipeline's `creator`), when known; may be the commit author. */
   triggeredBy?: Person | null;
 }
+
+export type BuildAlertType = Extract<AlertType, `build.${string}`>;
+export type DeploymentAlertType = Extract<AlertType, `deployment.${string}`>;
+export type PullRequestAlertType = Extract<AlertType, `pr.${string}`>;
+
+/**
+ * The type decides which part is present: a build.* alert always has `build`, a pr.* alert `pullRequest`.
+ * The other parts are declared `never`, so reading `alert.build` on any alert stays legal (and undefined).
+ */
+export interface BuildAlert extends AlertBase {
+  type: BuildAlertType; build: BuildInfo; deployment?: never; push?: never; pullRequest?: never;
+}
+export interface DeploymentAlert extends AlertBase {
+  type: DeploymentAlertType; deployment: DeploymentInfo; build?: never; push?: never; pullRequest?: never;
+}
+export interface PushAlert extends AlertBase {
+  type: 'push' | 'tag'; push: { changes: PushChange[] }; build?: never; deployment?: never; pullRequest?: never;
+}
+export interface PullRequestAlert extends AlertBase {
+  type: PullRequestAlertType; pullRequest: PullRequestInfo; build?: never; deployment?: never; push?: never;
+}
+
+export type Alert = BuildAlert | DeploymentAlert | PushAlert | PullRequestAlert;
+
+/**
+ * The same alert under another type of its own family, with that type's id: a rule's `failAfter` turns
+ * the Nth build.still-failing into build.failed. The caller keeps the family (build stays build).
+ */
+export const retyped = <A extends Alert>(alert: A, type: A['type'], id: string): A => ({ ...alert, type, id });

@@ -1,8 +1,8 @@
 import type { PullRequestAction, RepoEvent } from '../events/repo-event';
-import type { Alert, AlertType } from './alert';
+import type { Alert, PullRequestAlertType } from './alert';
 import { alertId, alertLinks, normalizeTime, subjectKey } from './identity';
 
-const PR_TYPES: Partial<Record<PullRequestAction, AlertType>> = {
+const PR_TYPES: Partial<Record<PullRequestAction, PullRequestAlertType>> = {
   created: 'pr.opened',
   merged: 'pr.merged',
   declined: 'pr.declined',
@@ -18,12 +18,12 @@ export function alertsForEvent(event: RepoEvent, options: { receivedAt?: string 
   const time = event.occurredAt ?? options.receivedAt;
   if (!time) return [];
   const occurredAt = normalizeTime(time);
-  if (event.kind === 'push' && event.push) {
+  if (event.kind === 'push') {
     const alerts: Alert[] = [];
     for (const change of event.push.changes) {
       const isTag = change.refType === 'tag';
       if (isTag && change.action !== 'created') continue;
-      const type: AlertType = isTag ? 'tag' : 'push';
+      const type = isTag ? 'tag' : 'push';
       const commit = change.after ?? change.before;
       const incidentKey = subjectKey(event.repository, isTag ? 'tag' : 'push', change.name);
       alerts.push({
@@ -41,7 +41,7 @@ export function alertsForEvent(event: RepoEvent, options: { receivedAt?: string 
     }
     return alerts;
   }
-  if (event.kind === 'pullrequest' && event.pullRequest) {
+  if (event.kind === 'pullrequest') {
     const pr = event.pullRequest;
     const type = PR_TYPES[pr.action];
     if (!type) return [];

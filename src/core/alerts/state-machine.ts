@@ -1,7 +1,7 @@
 import type { Reason } from '../reasons';
-import type { BuildInfo, DeploymentInfo, EventSource, RepoEvent, RepositoryRef } from '../events/repo-event';
+import type { BuildEvent, BuildInfo, DeploymentEvent, DeploymentInfo, EventSource, RepoEvent, RepositoryRef } from '../events/repo-event';
 import { remindEveryMs, type Rule } from '../rules/schema';
-import type { Alert, AlertType, FailureStreak, PreviousState } from './alert';
+import type { Alert, AlertType, BuildAlert, BuildAlertType, DeploymentAlert, DeploymentAlertType, FailureStreak, PreviousState } from './alert';
 import { alertId, alertLinks, buildIncidentKey, deploymentIncidentKey, normalizeTime } from './identity';
 
 /**
@@ -128,11 +128,11 @@ function rememberBuild(b: BuildInfo): RememberedBuild {
 }
 
 function buildAlert(
-  event: RepoEvent, build: BuildInfo, type: AlertType, occurredAt: string,
+  event: RepoEvent, build: BuildInfo, type: BuildAlertType, occurredAt: string,
   extra: { previous: PreviousState | null; failures?: FailureStreak | null; brokenForMs?: number | null },
-): Alert {
+): BuildAlert {
   const incidentKey = buildIncidentKey(event.repository, build.ref, build.key);
-  const alert: Alert = {
+  const alert: BuildAlert = {
     version: 1,
     id: alertId(incidentKey, type, occurredAt, build.commit),
     type,
@@ -150,9 +150,8 @@ function buildAlert(
 }
 
 /** Applies one build status to the remembered state of its (repository, ref, build key). */
-export function evaluateBuild(memory: BuildMemory | undefined, event: RepoEvent, options: EvaluateOptions = {}): Evaluation {
+export function evaluateBuild(memory: BuildMemory | undefined, event: BuildEvent, options: EvaluateOptions = {}): Evaluation {
   const build = event.build;
-  if (event.kind !== 'build' || !build) throw new TypeError(`evaluateBuild needs a build event, got kind "${event.kind}"`);
   const at = event.occurredAt ? normalizeTime(event.occurredAt) : null;
   const occurredAt = at ?? (options.receivedAt ? normalizeTime(options.receivedAt) : memory?.at ?? EPOCH);
   const print = fingerprint(build.commit, build.key, build.state, at);
@@ -228,11 +227,11 @@ export function evaluateBuild(memory: BuildMemory | undefined, event: RepoEvent,
 export const deploymentEnvironmentKey = (d: DeploymentInfo): string | null => d.environmentUuid ?? d.environment;
 
 function deploymentAlert(
-  event: RepoEvent, d: DeploymentInfo, type: AlertType, occurredAt: string,
+  event: RepoEvent, d: DeploymentInfo, type: DeploymentAlertType, occurredAt: string,
   extra: { previous: PreviousState | null; failures: FailureStreak; brokenForMs?: number | null },
-): Alert {
+): DeploymentAlert {
   const incidentKey = deploymentIncidentKey(event.repository, deploymentEnvironmentKey(d));
-  const alert: Alert = {
+  const alert: DeploymentAlert = {
     version: 1,
     id: alertId(incidentKey, type, occurredAt, d.commit),
     type,
@@ -255,9 +254,8 @@ function deploymentAlert(
  * streak count; the first success after failures raises deployment.fixed. PENDING, STARTED and
  * STOPPED raise nothing and change nothing.
  */
-export function evaluateDeployment(memory: DeploymentMemory | undefined, event: RepoEvent, options: EvaluateOptions = {}): Evaluation {
+export function evaluateDeployment(memory: DeploymentMemory | undefined, event: DeploymentEvent, options: EvaluateOptions = {}): Evaluation {
   const d = event.deployment;
-  if (event.kind !== 'deployment' || !d) throw new TypeError(`evaluateDeployment needs a deployment event, got kind "${event.kind}"`);
   if (d.state !== 'FAILED' && d.state !== 'SUCCESSFUL') return nothing('not-terminal');
   const at = event.occurredAt ? normalizeTime(event.occurredAt) : null;
   const occurredAt = at ?? (options.receivedAt ? normalizeTime(options.receivedAt) : memory?.at ?? EPOCH);

@@ -79,10 +79,10 @@ export interface DeploymentInfo {
   url?: string | null;
 }
 
-export interface RepoEvent {
+/** What every event carries, whatever its kind. */
+export interface RepoEventBase {
   version?: typeof REPO_EVENT_VERSION;
   source: EventSource;
-  kind: EventKind;
   /** ISO-8601, or null when the payload has no time. */
   occurredAt: string | null;
   repository: RepositoryRef;
@@ -96,11 +96,30 @@ export interface RepoEvent {
   mainBranch?: string | null;
   /** True for Forge events the app caused itself (`selfGenerated`). */
   selfGenerated?: boolean;
-  build?: BuildInfo;
-  push?: { changes: PushChange[] };
-  pullRequest?: PullRequestInfo;
-  deployment?: DeploymentInfo;
 }
+
+/**
+ * The kind decides which part is present: a build event always has `build`, a push always has `push`.
+ * The other parts are declared `never` so reading `event.build` on any event stays legal (and undefined).
+ */
+export interface BuildEvent extends RepoEventBase {
+  kind: 'build'; build: BuildInfo; push?: never; pullRequest?: never; deployment?: never;
+}
+export interface PushEvent extends RepoEventBase {
+  kind: 'push'; push: { changes: PushChange[] }; build?: never; pullRequest?: never; deployment?: never;
+}
+export interface PullRequestEvent extends RepoEventBase {
+  kind: 'pullrequest'; pullRequest: PullRequestInfo; build?: never; push?: never; deployment?: never;
+}
+export interface DeploymentEvent extends RepoEventBase {
+  kind: 'deployment'; deployment: DeploymentInfo; build?: never; push?: never; pullRequest?: never;
+}
+/** A webhook's connectivity test (Data Center `diagnostics:ping`): no payload part. */
+export interface PingEvent extends RepoEventBase {
+  kind: 'ping'; build?: never; push?: never; pullRequest?: never; deployment?: never;
+}
+
+export type RepoEvent = BuildEvent | PushEvent | PullRequestEvent | DeploymentEvent | PingEvent;
 
 /** What a normalizer returns for a payload the app understands but does not act on. */
 export interface IgnoredEvent {

@@ -1,5 +1,5 @@
 import { compileGlob } from './glob';
-import { RULE_EVENTS, type Alert, type AlertType } from '../alerts/alert';
+import { RULE_EVENTS, retyped, type Alert, type AlertType } from '../alerts/alert';
 import { alertId } from '../alerts/identity';
 import { quietHoursDelay } from './quiet-hours';
 import { ALL_CHANNELS_TOKEN, DEFAULT_BRANCH_TOKEN, type Rule, type RulesDocument } from './schema';
@@ -159,7 +159,7 @@ export function matchRules(doc: RulesDocument, alert: Alert, options: MatchOptio
     if (type === null) continue;
     const channels = ruleChannels(doc, rule, options.knownChannels);
     if (channels.length === 0) continue;
-    const sent = type === alert.type ? alert : { ...alert, type, id: alertId(alert.incidentKey, type, alert.occurredAt, alert.build?.commit ?? null) };
+    const sent = type === alert.type ? alert : retyped(alert, type, alertId(alert.incidentKey, type, alert.occurredAt, alert.build?.commit ?? null));
     out.push({ rule, channels, alert: sent, quietForMs: quietHoursDelay(rule, options.now) });
   }
   return out;

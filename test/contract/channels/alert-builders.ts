@@ -3,6 +3,7 @@
  * when shared test builders do. Times are fixed so goldens are stable.
  */
 import type { Alert, GroupedBuild } from '../../../src/core/alerts/alert';
+import type { AlertOverrides } from '../../helpers/builders';
 import type { BuildInfo } from '../../../src/core/events/repo-event';
 import type { BuildContext } from '../../../src/core/channels/channel';
 import { resolvePeople } from '../../../src/core/people';
@@ -29,7 +30,7 @@ export function aBuild(overrides: Partial<BuildInfo> = {}): BuildInfo {
   };
 }
 
-export function anAlert(overrides: Partial<Alert> = {}): Alert {
+export function anAlert(overrides: AlertOverrides = {}): Alert {
   const build = 'build' in overrides ? overrides.build : aBuild();
   return {
     version: 1,
@@ -48,7 +49,7 @@ export function anAlert(overrides: Partial<Alert> = {}): Alert {
       repository: REPO_URL,
     },
     ...overrides,
-  };
+  } as Alert;
 }
 
 export const failedAlert = (): Alert => anAlert();

@@ -2,6 +2,7 @@
 import { matchAlerts, planDeliveries, type DeliveryPlanInput } from '../../../src/app/delivery-plan';
 import type { EffectiveRules } from '../../../src/app/effective-rules';
 import type { Rule } from '../../../src/core/rules';
+import type { BuildAlert } from '../../../src/core/alerts/alert';
 import { aChannel, aRule, aRulesDoc, anAlert } from '../../helpers/builders';
 
 const NOW = Date.parse('2025-03-01T12:00:00Z');
@@ -52,8 +53,8 @@ test('remindEvery schedules a reminder for a failure; groupWait holds the delive
 });
 
 test('a fix whose rule also sends failures waits for its failure; logTail: false strips the log; people get their handles', () => {
-  const alert = anAlert({ type: 'build.fixed' });
-  const withLog = { ...alert, logTail: { lines: ['boom'], truncated: false }, build: { ...alert.build!, author: { name: 'Jane', accountId: null, uuid: null, email: 'jane@acme.example' } } };
+  const alert = anAlert({ type: 'build.fixed' }) as BuildAlert;
+  const withLog: BuildAlert = { ...alert, logTail: { lines: ['boom'], truncated: false }, build: { ...alert.build, author: { name: 'Jane', accountId: null, uuid: null, email: 'jane@acme.example' } } };
   const p = plan([aRule({ logTail: false })], [withLog]);
   expect(p.deliveries).toHaveLength(1);
   expect(p.deliveries[0]).toMatchObject({ awaitsFailure: true, alert: { logTail: null } });

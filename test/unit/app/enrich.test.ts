@@ -1,10 +1,10 @@
 /** Enrichment fills what Forge events lack, and an API failure leaves the alert as it was. */
 import type { AppDeps } from '../../../src/app/app-types';
 import { enrichAlerts } from '../../../src/app/enrich';
-import type { Alert } from '../../../src/core/alerts/alert';
+import type { Alert, BuildAlert } from '../../../src/core/alerts/alert';
 import type { BitbucketApi } from '../../../src/core/ports';
 
-const alert = (): Alert => ({
+const alert = (): BuildAlert => ({
   version: 1, id: 'al_1', type: 'build.failed', occurredAt: '2026-01-01T00:00:00.000Z',
   repository: { uuid: '{15a31549-1cff-45dc-9d0d-310114c5038b}', fullName: null, slug: null },
   ref: 'main',
@@ -86,13 +86,13 @@ test('passing builds are not diagnosed', async () => {
   let calls = 0;
   const count = async () => (calls++, null);
   const { deps } = depsWith({ getFailedStepDetails: count, getPipeline: count, getStepLogTail: count, getFailedStep: count });
-  const fixed = { ...alert(), type: 'build.fixed' as const, build: { ...alert().build!, state: 'SUCCESSFUL' as const } };
+  const fixed = { ...alert(), type: 'build.fixed' as const, build: { ...alert().build, state: 'SUCCESSFUL' as const } };
   await enrichAlerts(deps, [fixed], 'k');
   expect(calls).toBe(0);
 });
 
 test('a live build status knows only the run number (url …/results/<n>): the run is found among recent pipelines', async () => {
-  const live: Alert = { ...alert(), build: { ...alert().build!, runId: undefined, number: 42, url: 'https://bitbucket.org/acme/api/pipelines/results/42' } };
+  const live: Alert = { ...alert(), build: { ...alert().build, runId: undefined, number: 42, url: 'https://bitbucket.org/acme/api/pipelines/results/42' } };
   const asked: string[] = [];
   const { deps } = depsWith({
     // Raw Pipelines API objects, newest first (GET /2.0/repositories/{ws}/{repo}/pipelines/?sort=-created_on).

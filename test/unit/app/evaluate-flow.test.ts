@@ -10,12 +10,12 @@ import type { AppDeps } from '../../../src/app/app-types';
 import { createApp } from '../../../src/app/create-app';
 import { countingStore } from '../../../src/core/counting-store';
 import type { JobBody, QueueJob } from '../../../src/app/jobs';
-import type { RepoEvent } from '../../../src/core/events/repo-event';
+import type { BuildEvent, RepoEvent } from '../../../src/core/events/repo-event';
 
 const REPO = { uuid: '{15a31549-1cff-45dc-9d0d-310114c5038b}', fullName: 'acme/api', slug: 'api' };
 const T0 = Date.parse('2026-03-02T12:00:00Z'); // a Monday, 12:00 UTC
 
-function build(state: 'FAILED' | 'SUCCESSFUL', at: number, key = 'ci', commit = 'a'.repeat(40)): RepoEvent {
+function build(state: 'FAILED' | 'SUCCESSFUL', at: number, key = 'ci', commit = 'a'.repeat(40)): BuildEvent {
   return {
     source: 'forge', kind: 'build', occurredAt: new Date(at).toISOString(), repository: REPO,
     build: { key, name: key, state, commit, ref: 'main', url: `https://ci.example/${key}` },
@@ -135,7 +135,7 @@ describe('evaluation flow', () => {
     const app = await configure({ on: ['failed', 'fixed'], branches: ['@default'] });
     const onDevelop = (state: 'FAILED' | 'SUCCESSFUL', at: number): RepoEvent => {
       const e = build(state, at);
-      return { ...e, repository: { ...e.repository, fullName: null }, build: { ...e.build!, ref: 'develop' } };
+      return { ...e, repository: { ...e.repository, fullName: null }, build: { ...e.build, ref: 'develop' } };
     };
     await app.handleJob({ type: 'event', event: onDevelop('FAILED', now), receivedAt: '' }, { attempt: 1 });
     expect(take('deliver').map((j) => (j.body as any).delivery.alert.ref)).toEqual(['develop']);

@@ -1,11 +1,11 @@
 /** Who to ask: the alert's people with their handles, the repository's map winning per person. */
-import type { Alert } from '../../../src/core/alerts/alert';
+import type { BuildAlert } from '../../../src/core/alerts/alert';
 import { handleProblem, isPersonKey, resolvePeople } from '../../../src/core/people';
 
 const JANE = { name: 'Jane Doe <jane@acme.example>', accountId: '557058:0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0', uuid: '{d3b07384-d113-4ec6-a0a1-9f5e0b8c7d6e}' };
 const RAVI = { name: 'Ravi Patel', accountId: '712020:ravi', uuid: '{a1111111-2222-4333-8444-555555555555}' };
 
-const alert = (over: Partial<Alert> = {}): Alert => ({
+const alert = (over: Partial<BuildAlert> = {}): BuildAlert => ({
   version: 1, id: 'a', type: 'build.failed', occurredAt: '2026-01-01T00:00:00Z',
   repository: { uuid: '{r}', fullName: 'acme/api', slug: 'api' }, ref: 'main',
   build: { key: 'k', name: 'Pipeline #1', state: 'FAILED', commit: 'abc1234', ref: 'main', url: null, author: JANE },

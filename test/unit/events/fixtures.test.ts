@@ -625,4 +625,22 @@ describe('normalize: every shared fixture', () => {
       }
     }
   });
+
+  // RepoEvent is a discriminated union: the kind names the one payload part present. The types say
+  // so at compile time; this holds the normalizers to it at run time, on every real payload.
+  it('gives every event exactly the part its kind names', () => {
+    const PART = { build: 'build', deployment: 'deployment', push: 'push', pullrequest: 'pullRequest', ping: null } as const;
+    let checked = 0;
+    for (const file of Object.keys(CASES)) {
+      const result = normalize({ body: loadFixture(file), headers: CASES[file]?.headers });
+      if (!result.ok) throw new Error(result.error.message);
+      const events = (Array.isArray(result.value) ? result.value : [result.value]).filter((e): e is RepoEvent => !('ignored' in e));
+      for (const e of events) {
+        const present = (['build', 'deployment', 'push', 'pullRequest'] as const).filter((part) => e[part] !== undefined);
+        expect({ file, kind: e.kind, present }).toEqual({ file, kind: e.kind, present: PART[e.kind] ? [PART[e.kind]] : [] });
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
 });
