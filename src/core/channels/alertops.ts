@@ -14,7 +14,7 @@ import type { Alert } from '../alerts/alert';
 import type { DeliveryOutcome } from '../delivery/outcome';
 import { classifyHttp, describeStatus } from '../delivery/http-status';
 import type { HttpRequest, HttpResponse } from '../ports';
-import type { BuildContext, Channel } from './channel';
+import { defineChannel, type BuildContext } from './channel';
 import { boundedKey, endpointUrl, incidentAction, jsonRequest, parseWith, truncate, urlIdentity } from './channel-support';
 import { buildLabel, describeForChannel, plainDescription, type AlertMessage } from './message';
 
@@ -61,11 +61,10 @@ function commitStatus(alert: Alert, action: 'open' | 'resolve', key: string, url
   };
 }
 
-export const alertops: Channel<AlertOpsConfig> = {
+export const alertops = defineChannel<AlertOpsConfig>({
   type: 'alertops',
   opensIncidents: true,
   label: 'AlertOps',
-  secretFields: ['url'],
   fields: [
     { name: 'url', label: 'Inbound integration URL', secret: true, required: true, placeholder: 'https://notify.alertops.com/POSTAlert/…/BuildAlerts' },
     { name: 'severity', label: 'Severity', secret: false, required: false, options: [...SEVERITIES] },
@@ -98,4 +97,4 @@ export const alertops: Channel<AlertOpsConfig> = {
     if (res.status === 401 || res.status === 403 || res.status === 404) return { kind: 'disable', reason: describeStatus(res) };
     return classifyHttp(res);
   },
-};
+});

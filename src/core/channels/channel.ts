@@ -39,7 +39,7 @@ export interface Channel<TConfig = Record<string, unknown>> {
   readonly label: string;
   /** An incident tool: a failure opens an incident and the fix resolves it ("Send test alert" then opens and resolves a test incident). */
   readonly opensIncidents?: boolean;
-  /** Config fields that carry credentials: stored apart, masked in the UI, redacted in logs. */
+  /** Config fields that carry credentials: stored apart, masked in the UI, redacted in logs. Derived from `fields`. */
   readonly secretFields: readonly string[];
   /** Validates config on save (not on send). Field paths are relative to the channel object. */
   parseConfig(input: unknown): Result<TConfig, FieldError[]>;
@@ -59,6 +59,16 @@ export interface Channel<TConfig = Record<string, unknown>> {
   buildSilentCheck?(config: TConfig, ctx: BuildContext): HttpRequest | null;
   /** How to read the silent check's answer when it differs from `classify` (Slack answers 400 "no_text" to a valid URL). */
   classifySilentCheck?(response: HttpResponse): DeliveryOutcome;
-  /** Form fields for the settings page (labels, secret flags, placeholders), in display order. */
-  readonly fields?: readonly ChannelField[];
+  /**
+   * Every config field, in display order, with its label, placeholder and whether it is a secret: the
+   * one declaration the settings form, secret storage, masking and redaction all derive from.
+   */
+  readonly fields: readonly ChannelField[];
+}
+
+/** What a channel file writes: everything but `secretFields`, which `defineChannel` derives from `fields`. */
+export type ChannelSpec<TConfig> = Omit<Channel<TConfig>, 'secretFields'>;
+
+export function defineChannel<TConfig>(spec: ChannelSpec<TConfig>): Channel<TConfig> {
+  return { ...spec, secretFields: spec.fields.filter((f) => f.secret).map((f) => f.name) };
 }

@@ -10,7 +10,7 @@ import type { Alert } from '../alerts/alert';
 import type { DeliveryOutcome } from '../delivery/outcome';
 import { classifyHttp, describeStatus, parseJsonObject, parseRetryAfter } from '../delivery/http-status';
 import type { HttpRequest, HttpResponse } from '../ports';
-import type { BuildContext, Channel } from './channel';
+import { defineChannel, type BuildContext } from './channel';
 import {
   APP_URL, APP_VERSION, endpointUrl, jsonRequest, mentionsField, optionalText, parseWith, truncate, urlIdentity, withQuery,
 } from './channel-support';
@@ -51,10 +51,9 @@ function messageUrl(webhookUrl: string, messageId: string): string {
   return url.toString();
 }
 
-export const discord: Channel<DiscordConfig> = {
+export const discord = defineChannel<DiscordConfig>({
   type: 'discord',
   label: 'Discord',
-  secretFields: ['url'],
   fields: [
     { name: 'url', label: 'Webhook URL', secret: true, required: true, placeholder: 'https://discord.com/api/webhooks/123/abc' },
     { name: 'username', label: 'Display name (optional)', secret: false, required: false, placeholder: 'Build Alerts' },
@@ -150,4 +149,4 @@ export const discord: Channel<DiscordConfig> = {
     if (res.status >= 200 && res.status < 300) return { kind: 'delivered' };
     return discord.classify(res);
   },
-};
+});

@@ -8,7 +8,7 @@ import type { Alert } from '../alerts/alert';
 import type { DeliveryOutcome } from '../delivery/outcome';
 import { classifyHttp, describeStatus } from '../delivery/http-status';
 import type { HttpRequest, HttpResponse } from '../ports';
-import type { BuildContext, Channel } from './channel';
+import { defineChannel, type BuildContext } from './channel';
 import {
   boundedKey, endpointUrl, fitBody, jsonRequest, mentionsField, parseWith, truncate, urlIdentity, withQuery,
 } from './channel-support';
@@ -63,10 +63,9 @@ export function googleChatMention(handle: string): string {
   return '@' + escapeGoogleChatText(h.replace(/^@/, ''));
 }
 
-export const googleChat: Channel<GoogleChatConfig> = {
+export const googleChat = defineChannel<GoogleChatConfig>({
   type: 'google-chat',
   label: 'Google Chat',
-  secretFields: ['url'],
   fields: [
     { name: 'url', label: 'Webhook URL', secret: true, required: true, placeholder: 'https://chat.googleapis.com/v1/spaces/AAAA/messages?key=…&token=…' },
   ],
@@ -119,4 +118,4 @@ export const googleChat: Channel<GoogleChatConfig> = {
     if (res.status === 401 || res.status === 403 || res.status === 404) return { kind: 'disable', reason: describeStatus(res) };
     return classifyHttp(res);
   },
-};
+});

@@ -12,7 +12,7 @@
  * that says what to do (alert-api.ts `refusalReason`).
  */
 import { z } from 'zod';
-import type { Channel } from './channel';
+import { defineChannel } from './channel';
 import { optionalEndpointUrl, parseWith, shortHash, stripTrailingSlash } from './channel-support';
 import { alertApiClassifier, buildAlertApiRequest, PRIORITIES } from './alert-api';
 
@@ -27,11 +27,10 @@ export type JsmOpsConfig = z.infer<typeof schema>;
 
 const base = (config: JsmOpsConfig): string => stripTrailingSlash(config.url ?? JSM_OPS_BASE);
 
-export const jsmOps: Channel<JsmOpsConfig> = {
+export const jsmOps = defineChannel<JsmOpsConfig>({
   type: 'jsm-ops',
   opensIncidents: true,
   label: 'Jira Service Management (Operations)',
-  secretFields: ['apiKey'],
   fields: [
     { name: 'apiKey', label: 'API integration key', secret: true, required: true, placeholder: 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx' },
     { name: 'priority', label: 'Priority', secret: false, required: false, options: [...PRIORITIES] },
@@ -42,4 +41,4 @@ export const jsmOps: Channel<JsmOpsConfig> = {
   urls: (config) => [`${base(config)}/v2/alerts`],
   buildRequest: (alert, config, ctx) => buildAlertApiRequest(alert, { base: base(config), apiKey: config.apiKey, priority: config.priority }, ctx),
   classify: alertApiClassifier('jsm-ops'),
-};
+});

@@ -7,7 +7,7 @@ import type { Alert } from '../alerts/alert';
 import type { DeliveryOutcome } from '../delivery/outcome';
 import { classifyHttp, describeStatus } from '../delivery/http-status';
 import type { HttpRequest, HttpResponse } from '../ports';
-import type { BuildContext, Channel } from './channel';
+import { defineChannel, type BuildContext } from './channel';
 import { endpointUrl, jsonRequest, mentionsField, optionalText, parseWith, truncate, urlIdentity } from './channel-support';
 import { describeForChannel, escapeText, factLines, fitLogLines, groupLines, link, logTailHeading, neutralizeFences, TEST_NOTE, toneColor } from './message';
 
@@ -67,10 +67,9 @@ export function mattermostMention(handle: string): string {
   return '@' + handle.trim().replace(/^@/, '');
 }
 
-export const mattermost: Channel<MattermostConfig> = {
+export const mattermost = defineChannel<MattermostConfig>({
   type: 'mattermost',
   label: 'Mattermost',
-  secretFields: ['url'],
   fields: [
     { name: 'url', label: 'Incoming webhook URL', secret: true, required: true, placeholder: 'https://mattermost.example.com/hooks/xxxxxxxx' },
     { name: 'channel', label: 'Channel override (optional)', secret: false, required: false, placeholder: 'town-square' },
@@ -141,4 +140,4 @@ export const mattermost: Channel<MattermostConfig> = {
     if (res.status === 401 || res.status === 403 || res.status === 404) return { kind: 'disable', reason: describeStatus(res) };
     return classifyHttp(res);
   },
-};
+});

@@ -1,6 +1,6 @@
 /** Opsgenie Alert API: alias = incidentKey, closed by alias on the fix. See alert-api.ts. */
 import { z } from 'zod';
-import type { Channel } from './channel';
+import { defineChannel } from './channel';
 import { optionalEndpointUrl, parseWith, shortHash, stripTrailingSlash } from './channel-support';
 import { buildAlertApiRequest, classifyAlertApi, PRIORITIES } from './alert-api';
 
@@ -17,11 +17,10 @@ export type OpsgenieConfig = z.infer<typeof schema>;
 
 const base = (config: OpsgenieConfig): string => stripTrailingSlash(config.url ?? REGION_BASE[config.region]);
 
-export const opsgenie: Channel<OpsgenieConfig> = {
+export const opsgenie = defineChannel<OpsgenieConfig>({
   type: 'opsgenie',
   opensIncidents: true,
   label: 'Opsgenie',
-  secretFields: ['apiKey'],
   fields: [
     { name: 'apiKey', label: 'API integration key', secret: true, required: true, placeholder: 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx' },
     { name: 'region', label: 'Region', secret: false, required: false, options: ['us', 'eu'] },
@@ -33,4 +32,4 @@ export const opsgenie: Channel<OpsgenieConfig> = {
   urls: (config) => [`${base(config)}/v2/alerts`],
   buildRequest: (alert, config, ctx) => buildAlertApiRequest(alert, { base: base(config), apiKey: config.apiKey, priority: config.priority }, ctx),
   classify: classifyAlertApi,
-};
+});

@@ -7,7 +7,7 @@ import type { Alert } from '../alerts/alert';
 import type { DeliveryOutcome } from '../delivery/outcome';
 import { classifyHttp, parseJsonObject } from '../delivery/http-status';
 import type { HttpRequest, HttpResponse } from '../ports';
-import type { BuildContext, Channel } from './channel';
+import { defineChannel, type BuildContext } from './channel';
 import {
   boundedKey, incidentAction, jsonRequest, optionalEndpointUrl, parseWith, shortHash, truncate,
 } from './channel-support';
@@ -29,11 +29,10 @@ const LIMITS = { summary: 1_024, source: 255, dedupKey: 255, component: 255, det
 
 const endpoint = (config: PagerDutyConfig): string => config.url ?? PAGERDUTY_EVENTS_URL;
 
-export const pagerduty: Channel<PagerDutyConfig> = {
+export const pagerduty = defineChannel<PagerDutyConfig>({
   type: 'pagerduty',
   opensIncidents: true,
   label: 'PagerDuty',
-  secretFields: ['routingKey'],
   fields: [
     { name: 'routingKey', label: 'Integration key (Events API v2)', secret: true, required: true, placeholder: '32-character routing key' },
     { name: 'severity', label: 'Severity', secret: false, required: false, options: ['critical', 'error', 'warning', 'info'] },
@@ -88,4 +87,4 @@ export const pagerduty: Channel<PagerDutyConfig> = {
     }
     return outcome;
   },
-};
+});

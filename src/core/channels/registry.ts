@@ -49,11 +49,6 @@ export function getChannel(type: string): AnyChannel | undefined {
 export function channelTypeInfo(): ChannelTypeInfo[] {
   return CHANNEL_TYPES.map((type) => {
     const channel = CHANNELS[type];
-    const fields = channel.fields ?? channel.secretFields.map((name) => ({ name, label: name, secret: true, required: true }));
-    return {
-      type,
-      label: channel.label,
-      fields: fields.map((f) => ({ ...f, secret: channel.secretFields.includes(f.name) })),
-    };
+    return { type, label: channel.label, fields: channel.fields.map((f) => ({ ...f })) };
   });
 }

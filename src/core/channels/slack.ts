@@ -19,7 +19,7 @@ import type { DeliveryOutcome } from '../delivery/outcome';
 import { bodySnippet, classifyHttp, describeStatus, parseJsonObject, parseRetryAfter } from '../delivery/http-status';
 import type { HttpRequest, HttpResponse } from '../ports';
 import { err, type FieldError, type Result } from '../result';
-import type { BuildContext, Channel, ChannelField } from './channel';
+import { defineChannel, type BuildContext, type ChannelField } from './channel';
 import {
   endpointUrl, jsonRequest, mentionsField, optionalEndpointUrl, parseWith, shortHash, stripTrailingSlash, truncate, urlIdentity,
 } from './channel-support';
@@ -241,10 +241,9 @@ function classifyWebApi(res: HttpResponse, json: Record<string, unknown>): Deliv
   return { kind: 'failed', reason: `Slack refused the message (HTTP ${res.status}: ${code})${snippet && code === 'unknown_error' ? `: ${snippet}` : ''}` };
 }
 
-export const slack: Channel<SlackConfig> = {
+export const slack = defineChannel<SlackConfig>({
   type: 'slack',
   label: 'Slack',
-  secretFields: ['url', 'token'],
   fields: [
     { name: 'url', label: 'Incoming webhook URL (or use a bot token and channel below)', secret: true, required: false, placeholder: 'https://hooks.slack.com/services/T000/B000/XXXX' },
     { name: 'token', label: 'Bot token (threads one incident per message; needs chat:write)', secret: true, required: false, placeholder: 'xoxb-…' },
@@ -309,4 +308,4 @@ export const slack: Channel<SlackConfig> = {
     if (res.status === 400 && /no_text|missing_text/.test(res.body)) return { kind: 'delivered' };
     return slack.classify(res);
   },
-};
+});

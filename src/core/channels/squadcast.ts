@@ -16,7 +16,7 @@ import type { Alert } from '../alerts/alert';
 import type { DeliveryOutcome } from '../delivery/outcome';
 import { classifyHttp, describeStatus } from '../delivery/http-status';
 import type { HttpRequest, HttpResponse } from '../ports';
-import type { BuildContext, Channel } from './channel';
+import { defineChannel, type BuildContext } from './channel';
 import { boundedKey, continuesStreak, endpointUrl, fitBody, incidentAction, jsonRequest, parseWith, truncate, urlIdentity } from './channel-support';
 import { describeForChannel, plainDescription } from './message';
 
@@ -27,11 +27,10 @@ export type SquadcastConfig = z.infer<typeof schema>;
 const MAX_BYTES = 29_000;
 const LIMITS = { message: 255, description: 20_000, tag: 200, eventId: 255 };
 
-export const squadcast: Channel<SquadcastConfig> = {
+export const squadcast = defineChannel<SquadcastConfig>({
   type: 'squadcast',
   opensIncidents: true,
   label: 'Squadcast',
-  secretFields: ['url'],
   fields: [
     { name: 'url', label: 'Incident webhook URL', secret: true, required: true, placeholder: 'https://api.squadcast.com/v2/incidents/api/…' },
   ],
@@ -66,4 +65,4 @@ export const squadcast: Channel<SquadcastConfig> = {
     if (res.status === 401 || res.status === 403 || res.status === 404) return { kind: 'disable', reason: describeStatus(res) };
     return classifyHttp(res);
   },
-};
+});

@@ -9,7 +9,7 @@ import type { Alert } from '../alerts/alert';
 import type { DeliveryOutcome } from '../delivery/outcome';
 import { classifyHttp, describeStatus } from '../delivery/http-status';
 import type { HttpRequest, HttpResponse } from '../ports';
-import type { BuildContext, Channel } from './channel';
+import { defineChannel, type BuildContext } from './channel';
 import { endpointUrl, fitBody, jsonRequest, mentionsField, parseWith, truncate, urlIdentity } from './channel-support';
 import { describeForChannel, factValue, fitLogLines, groupLines, logTailHeading, TEST_NOTE, type AlertMessage, type Tone } from './message';
 
@@ -88,10 +88,9 @@ function logTailItems(msg: AlertMessage, budget: number): unknown[] {
 /** "<at>" tags must match the entity's text exactly; angle brackets in a name would end the tag early. */
 const atTag = (name: string): string => `<at>${name.replace(/</g, '‹').replace(/>/g, '›')}</at>`;
 
-export const teams: Channel<TeamsConfig> = {
+export const teams = defineChannel<TeamsConfig>({
   type: 'teams',
   label: 'Microsoft Teams',
-  secretFields: ['url'],
   fields: [
     { name: 'url', label: 'Workflows webhook URL', secret: true, required: true, placeholder: 'https://prod-00.westus.logic.azure.com:443/workflows/…' },
   ],
@@ -144,4 +143,4 @@ export const teams: Channel<TeamsConfig> = {
     if (res.status === 404) return { kind: 'disable', reason: `${describeStatus(res)} (workflow not found)` };
     return classifyHttp(res);
   },
-};
+});

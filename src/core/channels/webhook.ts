@@ -12,7 +12,7 @@ import type { Alert } from '../alerts/alert';
 import type { DeliveryOutcome } from '../delivery/outcome';
 import { classifyHttp } from '../delivery/http-status';
 import type { HttpRequest, HttpResponse } from '../ports';
-import type { BuildContext, Channel } from './channel';
+import { defineChannel, type BuildContext } from './channel';
 import { byteLength, endpointUrl, jsonRequest, parseWith, shortHash, truncate, urlIdentity } from './channel-support';
 
 export const WEBHOOK_PAYLOAD_VERSION = 1;
@@ -138,10 +138,9 @@ function fitPayload(payload: Record<string, unknown>): Record<string, unknown> {
   return candidate;
 }
 
-export const webhook: Channel<WebhookConfig> = {
+export const webhook = defineChannel<WebhookConfig>({
   type: 'webhook',
   label: 'Webhook',
-  secretFields: ['url', 'secret'],
   fields: [
     { name: 'url', label: 'Endpoint URL', secret: true, required: true, placeholder: 'https://example.com/hooks/build-alerts' },
     { name: 'secret', label: 'Signing secret (Standard Webhooks, optional)', secret: true, required: false, placeholder: 'whsec_…' },
@@ -164,4 +163,4 @@ export const webhook: Channel<WebhookConfig> = {
   },
 
   classify: (res: HttpResponse): DeliveryOutcome => classifyHttp(res),
-};
+});

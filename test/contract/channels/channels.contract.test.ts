@@ -83,6 +83,18 @@ describe.each(CHANNEL_TYPES.map((t) => [t]))('channel %s', (type: ChannelType) =
     expect(Object.keys(c.secrets).sort()).toEqual([...channel.secretFields].sort());
   });
 
+  test('declares every config key its schema keeps as a form field (fields are the one list)', () => {
+    // The one exception: a chat channel's `mentions` map is structured, written in the rules file
+    // (the workspace's map has its own section); it holds no secret.
+    const declared = new Set([...channel.fields.map((f) => f.name), 'mentions']);
+    for (const input of [c.valid, ...c.alsoValid]) {
+      const parsed = channel.parseConfig(input);
+      if (!parsed.ok) throw new Error(`${type}: sample config refused`);
+      const kept = Object.entries(parsed.value as Record<string, unknown>).filter(([, v]) => v !== undefined).map(([k]) => k);
+      expect(kept.filter((k) => !declared.has(k))).toEqual([]);
+    }
+  });
+
   describe('config', () => {
     test.each([[c.valid], ...c.alsoValid.map((v) => [v])])('accepts %j', (input) => {
       const parsed = channel.parseConfig(input);
