@@ -28,6 +28,10 @@ export const REASONS = {
   'waiting-for-failure': 'the fix waits for its failure alert to be delivered first',
   'queued-behind': 'an earlier alert of this incident is still being retried on this channel; this one waits behind it',
   'nothing-to-resolve': 'the failure this fix would resolve was never delivered',
+  // Reminders (remindEvery)
+  'not-failing': 'the build is no longer failing: reminders stop',
+  'reminder-off': 'the rule is gone, disabled or no longer reminds: reminders stop',
+  'not-due': 'the reminder is not due yet',
 } as const;
 
 export type Reason = keyof typeof REASONS;

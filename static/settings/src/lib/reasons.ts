@@ -23,6 +23,10 @@ export const REASON_TEXT: Record<string, string> = {
   'waiting-for-failure': 'the fix waits for its failure alert to be delivered first',
   'queued-behind': 'an earlier alert of this incident is still being retried on this channel; this one waits behind it',
   'nothing-to-resolve': 'the failure this fix would resolve was never delivered',
+  // Reminders (remindEvery)
+  'not-failing': 'the build is no longer failing: reminders stop',
+  'reminder-off': 'the rule is gone, disabled or no longer reminds: reminders stop',
+  'not-due': 'the reminder is not due yet',
 };
 
 /** A reason name in words, capitalised: the backend's `why` when given, else the page's copy, else the name. */
