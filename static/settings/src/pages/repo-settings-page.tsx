@@ -41,7 +41,6 @@ export function RepoSettingsPage() {
   }, []);
 
   useEffect(() => {
-    void preloadMoreSections();
     void load();
   }, [load]);
 
@@ -49,8 +48,12 @@ export function RepoSettingsPage() {
   // heading's first paint does not wait for them: React yields to the browser while rendering them.
   const [showMore, setShowMore] = useState(false);
   const loaded = view !== null;
+  // Their chunk is fetched once the top has committed too: parsing it earlier competes with the
+  // heading's first paint on a slow machine.
   useEffect(() => {
-    if (loaded) startTransition(() => setShowMore(true));
+    if (!loaded) return;
+    void preloadMoreSections();
+    startTransition(() => setShowMore(true));
   }, [loaded]);
 
   const channelOps: ChannelOps = useMemo(
