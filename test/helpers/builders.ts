@@ -7,6 +7,7 @@
  */
 import type { Alert, AlertBase, AlertType } from '../../src/core/alerts/alert';
 import type { BuildMemory } from '../../src/core/alerts/state-machine';
+import type { EffectiveRules } from '../../src/app/effective-rules';
 import type { Clock } from '../../src/core/ports';
 import type {
   BuildInfo, DeploymentInfo, EventSource, PullRequestInfo, PushChange, RepoEvent, RepositoryRef, RepoEventBase, BuildEvent, DeploymentEvent, PushEvent, PullRequestEvent,
@@ -180,5 +181,16 @@ export function fakeClock(start: string | number = BASE_TIME): FakeClock {
     advance: (ms: number) => { now += ms; },
     set: (time: string | number) => { now = typeof time === 'number' ? time : Date.parse(time); },
     iso: () => new Date(now).toISOString(),
+  };
+}
+
+/** A repository's effective rules and channels (app/effective-rules.ts): pager-named channels are PagerDuty, the rest Slack. */
+export function anEffectiveRules(rules: Rule[], channels = ['team-slack', 'pager'], mentions: EffectiveRules['mentions'] = {}): EffectiveRules {
+  const defs = channels.map((name) => aChannel({ name, type: name === 'pager' ? 'pagerduty' : 'slack' }));
+  return {
+    doc: aRulesDoc({ channels: defs, rules }),
+    channels: new Map(defs.map((def) => [def.name, { def: { name: def.name, type: def.type, config: {}, secretHints: {} }, scope: 'r', inherited: false }])),
+    usingDefaults: false,
+    mentions,
   };
 }

@@ -3,19 +3,11 @@ import { matchAlerts, planDeliveries, type DeliveryPlanInput } from '../../../sr
 import type { EffectiveRules } from '../../../src/app/effective-rules';
 import type { Rule } from '../../../src/core/rules';
 import type { BuildAlert } from '../../../src/core/alerts/alert';
-import { aChannel, aRule, aRulesDoc, anAlert } from '../../helpers/builders';
+import { aRule, anAlert, anEffectiveRules } from '../../helpers/builders';
 
 const NOW = Date.parse('2025-03-01T12:00:00Z');
 
-function effective(rules: Rule[], channels = ['team-slack', 'pager']): EffectiveRules {
-  const defs = channels.map((name) => aChannel({ name, type: name === 'pager' ? 'pagerduty' : 'slack' }));
-  return {
-    doc: aRulesDoc({ channels: defs, rules }),
-    channels: new Map(defs.map((def) => [def.name, { def: { name: def.name, type: def.type, config: {}, secretHints: {} }, scope: 'r', inherited: false }])),
-    usingDefaults: false,
-    mentions: { repository: { 'jane@acme.example': { slack: 'U0123ABCD' } } },
-  };
-}
+const effective = (rules: Rule[]): EffectiveRules => anEffectiveRules(rules, undefined, { repository: { 'jane@acme.example': { slack: 'U0123ABCD' } } });
 
 function plan(rules: Rule[], alerts = [anAlert({ type: 'build.failed' })], over: Partial<DeliveryPlanInput> = {}) {
   const eff = effective(rules);

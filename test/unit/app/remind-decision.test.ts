@@ -1,21 +1,12 @@
 /** The pure reminder decision (src/app/remind.ts `decideReminder`), on plain objects. */
-import type { EffectiveRules } from '../../../src/app/effective-rules';
 import { decideReminder, type ReminderBody, type ReminderSnapshot } from '../../../src/app/remind';
 import type { Rule } from '../../../src/core/rules';
-import { aBuildMemory, aChannel, aRule, aRulesDoc, BASE_TIME } from '../../helpers/builders';
+import { aBuildMemory, aRule, anEffectiveRules, BASE_TIME } from '../../helpers/builders';
 
 const FAILED_AT = Date.parse(BASE_TIME);
 const HOUR = 3600_000;
 
-function effective(rules: Rule[], channels = ['team-slack', 'pager']): EffectiveRules {
-  const defs = channels.map((name) => aChannel({ name, type: name === 'pager' ? 'pagerduty' : 'slack' }));
-  return {
-    doc: aRulesDoc({ channels: defs, rules }),
-    channels: new Map(defs.map((def) => [def.name, { def: { name: def.name, type: def.type, config: {}, secretHints: {} }, scope: 'r', inherited: false }])),
-    usingDefaults: false,
-    mentions: {},
-  };
-}
+const effective = (rules: Rule[]) => anEffectiveRules(rules);
 
 const reminding = (o: Partial<Rule> = {}) => aRule({ name: 'remind', channels: ['team-slack', 'pager'], remindEvery: '1h', ...o });
 const body = (o: Partial<ReminderBody> = {}): ReminderBody =>
