@@ -411,10 +411,8 @@ export async function sendTest(deps: AppDeps, job: DeliveryJob): Promise<TestRes
     : { ...opened, outcome: resolved.outcome, error: `the test incident was opened but resolving it failed: ${resolved.error ?? resolved.outcome}`, steps: [openStep, resolveStep] };
 }
 
-/** The alert that closes what a test alert opened: the same build (or deployment), now fixed. */
+/** The alert that closes what a test alert (always a build alert, see resolvers.ts) opened: the same build, now fixed. */
 function resolvingTestAlert(alert: Alert): Alert {
   const id = `${alert.id}-fixed`;
-  if (alert.deployment) return { ...alert, id, type: 'deployment.fixed', deployment: { ...alert.deployment, state: 'SUCCESSFUL' }, brokenForMs: 0 };
-  if (alert.build) return { ...alert, id, type: 'build.fixed', build: { ...alert.build, state: 'SUCCESSFUL' }, brokenForMs: 0 };
-  return { ...alert, id };
+  return alert.build ? { ...alert, id, type: 'build.fixed', build: { ...alert.build, state: 'SUCCESSFUL' }, brokenForMs: 0 } : { ...alert, id };
 }
