@@ -84,6 +84,8 @@ const MEMORY_TTL_MS = { repository: 5 * 60_000, commit: 60 * 60_000, branches: 2
  */
 const KVS_TTL_S = { repository: 3600, step: 86_400, pipeline: 86_400, log: 86_400 };
 const MAX_ENTRIES = 500;
+/** What a call or a body read settles to when timeoutMs passes first. */
+const TIMED_OUT = Symbol('timed out');
 
 const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
@@ -169,23 +171,26 @@ export function createForgeBitbucketApi(options: ForgeBitbucketApiOptions): Bitb
     return { value: hit.value };
   };
 
-  /** Makes `call`; the parsed JSON body on 2xx, null on anything else. Never throws. */
-  async function getJson(call: () => Promise<BitbucketResponse>, what: string): Promise<unknown | null> {
+  /**
+   * Makes `call` and reads its answer with `read`, the call and the read together within timeoutMs.
+   * Null (and a log line) on a timeout of the call or a thrown error. Never throws.
+   */
+  async function timedCall<R>(
+    call: () => Promise<BitbucketResponse>, what: string,
+    read: (res: BitbucketResponse, within: <T>(p: Promise<T>) => Promise<T | typeof TIMED_OUT>) => Promise<R | null>,
+  ): Promise<R | null> {
     let timer: NodeJS.Timeout | undefined;
     try {
-      const timeout = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+        timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
       });
-      const res = await Promise.race([call(), timeout]);
-      if (res === 'timeout') {
+      const within = <T>(p: Promise<T>) => Promise.race([p, timeout]);
+      const res = await within(call());
+      if (res === TIMED_OUT) {
         options.log.warn({ call: what, timeoutMs }, 'Bitbucket API call timed out');
         return null;
       }
-      if (!res.ok) {
-        options.log.warn({ call: what, status: res.status }, 'Bitbucket API call failed');
-        return null;
-      }
-      return await Promise.race([res.json(), timeout.then(() => null)]);
+      return await read(res, within);
     } catch (e) {
       options.log.warn({ call: what, err: (e as Error)?.message }, 'Bitbucket API call failed');
       return null;
@@ -194,36 +199,32 @@ export function createForgeBitbucketApi(options: ForgeBitbucketApiOptions): Bitb
     }
   }
 
+  /** Makes `call`; the parsed JSON body on 2xx, null on anything else. Never throws. */
+  const getJson = (call: () => Promise<BitbucketResponse>, what: string): Promise<unknown | null> =>
+    timedCall(call, what, async (res, within) => {
+      if (!res.ok) {
+        options.log.warn({ call: what, status: res.status }, 'Bitbucket API call failed');
+        return null;
+      }
+      const body = await within(res.json());
+      return body === TIMED_OUT ? null : body;
+    });
+
   /**
    * Makes `call` and reads the body as text, whatever the status (the log endpoint answers
    * application/octet-stream). Null on timeout or a thrown error. Never throws.
    */
-  async function getText(call: () => Promise<BitbucketResponse>, what: string): Promise<{ status: number; text: string; header: (n: string) => string | null } | null> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const timeout = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), timeoutMs);
-      });
-      const res = await Promise.race([call(), timeout]);
-      if (res === 'timeout') {
-        options.log.warn({ call: what, timeoutMs }, 'Bitbucket API call timed out');
-        return null;
-      }
+  const getText = (call: () => Promise<BitbucketResponse>, what: string): Promise<{ status: number; text: string; header: (n: string) => string | null } | null> =>
+    timedCall(call, what, async (res, within) => {
       const header = (n: string) => res.headers?.get(n) ?? null;
       if (res.status < 200 || res.status >= 300 || !res.text) return { status: res.status, text: '', header };
-      const text = await Promise.race([res.text(), timeout.then(() => null)]);
-      if (text === null) {
+      const text = await within(res.text());
+      if (text === TIMED_OUT) {
         options.log.warn({ call: what, timeoutMs }, 'Bitbucket API call timed out');
         return null;
       }
       return { status: res.status, text, header };
-    } catch (e) {
-      options.log.warn({ call: what, err: (e as Error)?.message }, 'Bitbucket API call failed');
-      return null;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
+    });
 
   /** Memory first, then KVS (when given a TTL), then the API; misses are remembered briefly in memory only. */
   async function cached<T>(name: string, memoryTtlMs: number, kvsTtlS: number | null, load: () => Promise<T | null>): Promise<T | null> {
