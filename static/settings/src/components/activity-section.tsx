@@ -1,4 +1,3 @@
-import { useCallback, useEffect, useState } from 'react';
 import Button from '@atlaskit/button/default/button';
 import DynamicTable from '@atlaskit/dynamic-table';
 import Lozenge from './lozenge';
@@ -6,6 +5,7 @@ import type { ActivityEntryDto, ResolverResponse } from '../api';
 import { formatTime } from '../lib/format';
 import { reasonInWords } from '../lib/reasons';
 import { ErrorBanner, Section, subtleText } from './ui';
+import { useLoadedEntries } from '../lib/use-loaded-entries';
 
 type Activity = ActivityEntryDto;
 
@@ -48,26 +48,7 @@ function Details(props: { entry: Activity }) {
 /** "Why did or didn't this alert?": the latest events and what became of each. */
 export function ActivitySection(props: { load(): Promise<ResolverResponse<{ entries: Activity[] }>> }) {
   const { load } = props;
-  const [entries, setEntries] = useState<Activity[] | null>(null);
-  const [loading, setLoading] = useState(false);
-  const [problem, setProblem] = useState<string[]>([]);
-
-  const refresh = useCallback(async () => {
-    setLoading(true);
-    const res = await load();
-    setLoading(false);
-    if (res.ok) {
-      setEntries(res.data.entries);
-      setProblem([]);
-    } else {
-      setEntries((e) => e ?? []);
-      setProblem([res.error.message]);
-    }
-  }, [load]);
-
-  useEffect(() => {
-    void refresh();
-  }, [refresh]);
+  const { entries, loading, problem, refresh } = useLoadedEntries(load);
 
   const head = {
     cells: [

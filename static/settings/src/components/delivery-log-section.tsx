@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import Button from '@atlaskit/button/default/button';
 import DynamicTable from '@atlaskit/dynamic-table';
 import { token } from '@atlaskit/tokens';
@@ -9,6 +9,7 @@ import { DELIVERY_LOG_PAGE } from '../lib/paging';
 import { reasonInWords } from '../lib/reasons';
 import { outcomeAppearance } from './outcome';
 import { ErrorBanner, Section, subtleText } from './ui';
+import { useLoadedEntries } from '../lib/use-loaded-entries';
 
 interface Props {
   load(cursor?: string): Promise<ResolverResponse<{ entries: DeliveryLogEntry[]; nextCursor: string | null }>>;
@@ -19,29 +20,12 @@ interface Props {
 
 export function DeliveryLogSection(props: Props) {
   const { load } = props;
-  const [entries, setEntries] = useState<DeliveryLogEntry[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(false);
-  const [problem, setProblem] = useState<string[]>([]);
+  const { entries, setEntries, loading, setLoading, problem, setProblem, refresh } = useLoadedEntries(load, {
+    onLoaded: (data) => setCursor(data.nextCursor),
+    refreshKey: props.refreshKey,
+  });
   const [queued, setQueued] = useState<Record<string, 'pending' | 'queued' | string>>({});
-
-  const refresh = useCallback(async () => {
-    setLoading(true);
-    const res = await load();
-    setLoading(false);
-    if (res.ok) {
-      setEntries(res.data.entries);
-      setCursor(res.data.nextCursor);
-      setProblem([]);
-    } else {
-      setEntries((e) => e ?? []);
-      setProblem([res.error.message]);
-    }
-  }, [load]);
-
-  useEffect(() => {
-    void refresh();
-  }, [refresh, props.refreshKey]);
 
   async function more() {
     if (!cursor) return;

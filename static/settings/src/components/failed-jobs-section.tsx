@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type CSSProperties } from 'react';
+import { useState, type CSSProperties } from 'react';
 import Button from '@atlaskit/button/default/button';
 import Spinner from '@atlaskit/spinner';
 import { token } from '@atlaskit/tokens';
@@ -6,6 +6,7 @@ import Lozenge from './lozenge';
 import type { DeadLetterDto, ResolverResponse } from '../api';
 import { formatTime } from '../lib/format';
 import { ErrorBanner, mono, Section, subtleText } from './ui';
+import { useLoadedEntries } from '../lib/use-loaded-entries';
 
 interface Props {
   load(): Promise<ResolverResponse<{ entries: DeadLetterDto[] }>>;
@@ -24,29 +25,10 @@ export function failureBadge(entry: Pick<DeadLetterDto, 'permanent' | 'attempts'
  */
 export function FailedJobsSection(props: Props) {
   const { load } = props;
-  const [entries, setEntries] = useState<DeadLetterDto[] | null>(null);
-  const [loading, setLoading] = useState(false);
-  const [problem, setProblem] = useState<string[]>([]);
+  const { entries, loading, problem, refresh } = useLoadedEntries(load);
   /** Per entry id: a retry in flight, or why it was refused. */
   const [retrying, setRetrying] = useState<Record<string, 'pending' | string>>({});
   const [queued, setQueued] = useState<string | null>(null);
-
-  const refresh = useCallback(async () => {
-    setLoading(true);
-    const res = await load();
-    setLoading(false);
-    if (res.ok) {
-      setEntries(res.data.entries);
-      setProblem([]);
-    } else {
-      setEntries((e) => e ?? []);
-      setProblem([res.error.message]);
-    }
-  }, [load]);
-
-  useEffect(() => {
-    void refresh();
-  }, [refresh]);
 
   async function retry(entry: DeadLetterDto) {
     setQueued(null);
